@@ -1,0 +1,3 @@
+"""Turnus: subscription billing and management for subscription commerce."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""HTTP adapter: FastAPI application, RFC 9457 problems, idempotency, pagination."""

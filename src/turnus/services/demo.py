@@ -1,0 +1,73 @@
+"""The demo merchant that `make run` seeds: a sandbox tenant with an API key. Idempotent."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from turnus.domain.clock import TenantMode
+from turnus.domain.tenant import TenantProfile
+from turnus.services import api_keys, tenants
+from turnus.services.context import Actor, TenantContext
+from turnus.services.uow import UnitOfWork
+from turnus.services.wall_clock import WallClock
+from turnus.store.tables import tenants as tenants_table
+
+DEMO_COMPANY = "Turnus Demo Kaffeerösterei GmbH"
+SEEDER = Actor("cli", "demo-seed")
+
+DEMO_PROFILE = TenantProfile(
+    company_name=DEMO_COMPANY,
+    street="Rosenthaler Straße",
+    house_number="40",
+    postcode="10178",
+    city="Berlin",
+    country="DE",
+    vat_id="DE136695976",
+    tax_number="2181508150",
+    email="abo@demo.turnus.invalid",
+    mode=TenantMode.SANDBOX,
+)
+
+
+@dataclass(frozen=True)
+class DemoMerchant:
+    tenant_id: str
+    api_key: str
+    created: bool
+
+
+def seed_demo(uow: UnitOfWork, wall_clock: WallClock, key_file: Path) -> DemoMerchant:
+    """Create the demo merchant once. Its API key secret is kept in ``key_file`` (local demo
+    only) so later starts can print it; if that file is gone, a fresh key is issued."""
+    existing = uow.connection.execute(
+        select(tenants_table.c.id).where(tenants_table.c.company_name == DEMO_COMPANY)
+    ).scalar()
+    created = existing is None
+    tenant_id = (
+        existing
+        or tenants.create_tenant(uow, DEMO_PROFILE, actor=SEEDER, wall_clock=wall_clock)["id"]
+    )
+    ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=SEEDER, wall_clock=wall_clock)
+    secret = _read_key(key_file, tenant_id)
+    if secret is None:
+        _, secret = api_keys.create_key(ctx, "demo key")
+        _write_key(key_file, tenant_id, secret)
+    return DemoMerchant(tenant_id=tenant_id, api_key=secret, created=created)
+
+
+def _read_key(key_file: Path, tenant_id: str) -> str | None:
+    if not key_file.exists():
+        return None
+    stored_tenant, _, secret = key_file.read_text().strip().partition(" ")
+    return secret if stored_tenant == tenant_id and secret else None
+
+
+def _write_key(key_file: Path, tenant_id: str, secret: str) -> None:
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(f"{tenant_id} {secret}\n")

@@ -1,0 +1,1 @@
+"""Persistence adapter: SQLAlchemy tables, tenant-scoped data access, Alembic migrations."""
