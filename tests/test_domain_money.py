@@ -21,7 +21,7 @@ def test_minor_unit_exponents(currency: str, exponent: int) -> None:
     assert minor_unit_exponent(currency) == exponent
 
 
-@pytest.mark.parametrize("code", ["eur", "EURO", "XYZ", ""])
+@pytest.mark.parametrize("code", ["eur", "EURO", "XYZ", "", "XXX", "XAU"])
 def test_unknown_currency_is_refused_naming_the_field(code: str) -> None:
     with pytest.raises(ValidationFailed) as info:
         minor_unit_exponent(code)

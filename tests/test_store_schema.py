@@ -10,8 +10,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Column, Engine, MetaData, String, Table, insert, select
 
 from turnus.store import migrate
+from turnus.store.schema import metadata
 from turnus.store.scope import TenantScope
-from turnus.store.tables import GLOBAL_TABLES, metadata, tenants
+from turnus.store.tables import GLOBAL_TABLES, tenants
 from turnus.store.types import ExactDecimal, UTCDateTime
 
 
@@ -74,6 +75,7 @@ def test_instants_and_decimals_round_trip_exactly(engine: Engine) -> None:
                         "at": datetime(2026, 1, 1, tzinfo=UTC),
                         "price": Decimal("123456789.123456789"),
                     },
+                    {"id": "c", "at": datetime(2026, 1, 1, tzinfo=UTC), "price": Decimal(10000)},
                 ],
             )
         with engine.connect() as connection:
@@ -82,6 +84,7 @@ def test_instants_and_decimals_round_trip_exactly(engine: Engine) -> None:
         assert rows["a"].at.tzinfo is not None
         assert rows["a"].price == Decimal("0.0125")
         assert rows["b"].price == Decimal("123456789.123456789")
+        assert str(rows["c"].price) == "10000"
     finally:
         scratch.drop_all(engine)
 

@@ -12,7 +12,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from turnus import __version__
 from turnus.api import problems
 from turnus.api.middleware import RequestContextMiddleware
-from turnus.api.routes import api_keys, audit, clock, health, operator, tenant
+from turnus.api.routes import (
+    api_keys,
+    audit,
+    catalog,
+    clock,
+    components,
+    coupons,
+    health,
+    operator,
+    plan_variants,
+    plans,
+    products,
+    tenant,
+)
 from turnus.api.runtime import Runtime
 from turnus.config import Settings
 from turnus.domain.errors import TurnusError
@@ -48,7 +61,20 @@ def create_app(
     for exc_type in (TurnusError, RequestValidationError, StarletteHTTPException, Exception):
         app.add_exception_handler(exc_type, problems.handle)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
-    for module in (health, tenant, api_keys, audit, clock, operator):
+    for module in (
+        health,
+        tenant,
+        api_keys,
+        audit,
+        clock,
+        operator,
+        products,
+        plans,
+        plan_variants,
+        components,
+        coupons,
+        catalog,
+    ):
         app.include_router(module.router)
     _document_problems_as_problem_json(app)
     return app

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from turnus.api.problems import MEDIA_TYPE, PROBLEM_TYPES, problem_body
+from turnus.domain.errors import FieldError, ValidationFailed
 
 T = TypeVar("T")
 
@@ -89,3 +90,16 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in chosen
     }
+
+
+def non_null_changes(body: BaseModel, required: frozenset[str]) -> dict[str, Any]:
+    """The fields a PATCH body sets; refuses null for fields that cannot be empty."""
+    changes = body.model_dump(exclude_unset=True)
+    nulled = [
+        FieldError(f"/{k}", "must not be null")
+        for k, v in changes.items()
+        if v is None and k in required
+    ]
+    if nulled:
+        raise ValidationFailed("Required fields cannot be removed.", nulled)
+    return changes

@@ -10,9 +10,20 @@ from babel.numbers import get_currency_precision, is_currency
 
 from turnus.domain.errors import ValidationFailed
 
+# ISO 4217 codes that are no money anyone is invoiced in: precious metals, bond-market units,
+# special drawing rights, the testing code and "no currency".
+NON_MONEY_CODES = frozenset(
+    {"XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XTS", "XXX"}
+)
+
 
 def is_iso_currency(code: str) -> bool:
-    return len(code) == 3 and code.isupper() and bool(is_currency(code))
+    return (
+        len(code) == 3
+        and code.isupper()
+        and code not in NON_MONEY_CODES
+        and bool(is_currency(code))
+    )
 
 
 def minor_unit_exponent(currency: str) -> int:

@@ -12,6 +12,7 @@ from turnus.domain.clock import TenantMode
 from turnus.domain.tenant import TenantProfile
 from turnus.services import api_keys, tenants
 from turnus.services.context import Actor, TenantContext
+from turnus.services.demo_catalog import seed_catalog
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import WallClock
 from turnus.store.tables import tenants as tenants_table
@@ -52,6 +53,8 @@ def seed_demo(uow: UnitOfWork, wall_clock: WallClock, key_file: Path) -> DemoMer
         or tenants.create_tenant(uow, DEMO_PROFILE, actor=SEEDER, wall_clock=wall_clock)["id"]
     )
     ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=SEEDER, wall_clock=wall_clock)
+    if created:
+        seed_catalog(ctx)
     secret = _read_key(key_file, tenant_id)
     if secret is None:
         _, secret = api_keys.create_key(ctx, "demo key")

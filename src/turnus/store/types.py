@@ -56,7 +56,10 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(str(value)).normalize()
+        number = Decimal(str(value)).normalize()
+        # normalize() writes 10000 as 1E+4; keep plain notation for whole numbers.
+        exponent = number.as_tuple().exponent
+        return number.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else number
 
 
 JSONDoc = JSON().with_variant(JSONB(), "postgresql")

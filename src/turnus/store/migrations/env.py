@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from turnus.store.database import create_database_engine
-from turnus.store.tables import metadata
+from turnus.store.schema import metadata
 
 config = context.config
 

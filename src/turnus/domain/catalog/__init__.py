@@ -1,0 +1,1 @@
+"""The product catalog: what merchants sell and on which terms (pure domain)."""

@@ -1,0 +1,1 @@
+"""Catalog use cases: products, plans, plan variants, components, price versions, coupons."""
