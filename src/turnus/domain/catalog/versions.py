@@ -8,7 +8,7 @@ The rule (grandfathering with opt-in migration):
    or after its effective date - at the contract's first period start on or after that date,
    never in the middle of a period.
 3. A later version not marked ``migrate_existing`` never affects existing contracts.
-Among the candidates the latest (effective_from, sequence) wins, so a migrating change is not
+Among the candidates the latest (effective_from, sequence, id) wins, so a migrating change is not
 undone by a later grandfathered one.
 """
 
@@ -21,8 +21,10 @@ from turnus.domain.catalog.model import PriceVersion
 from turnus.domain.errors import FieldError, ValidationFailed
 
 
-def _order(version: PriceVersion) -> tuple[date, int]:
-    return version.effective_from, version.sequence
+def _order(version: PriceVersion) -> tuple[date, int, str]:
+    # The id breaks ties the store never produces (it keeps sequences unique per day), so the
+    # result never depends on the order of the input.
+    return version.effective_from, version.sequence, version.id
 
 
 def validate_versions(versions: Sequence[PriceVersion], pointer: str = "/versions") -> None:
