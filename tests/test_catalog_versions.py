@@ -146,9 +146,10 @@ def test_version_properties(
     for previous, current in pairwise(applied):
         if current is not previous:
             assert current.migrate_existing
-            assert (current.effective_from, current.sequence) > (
+            assert (current.effective_from, current.sequence, current.id) > (
                 previous.effective_from,
                 previous.sequence,
+                previous.id,
             )
     if not any(v.migrate_existing for v in versions):
         assert all(v is base for v in applied)
