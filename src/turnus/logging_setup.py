@@ -9,8 +9,17 @@ import sys
 from pythonjsonlogger.json import JsonFormatter
 
 
+class _DropTerminalColours(logging.Filter):
+    """uvicorn adds an ANSI-coloured copy of each message; JSON logs need only the plain one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.__dict__.pop("color_message", None)
+        return True
+
+
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_DropTerminalColours())
     handler.setFormatter(
         JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
