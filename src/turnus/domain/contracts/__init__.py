@@ -1,0 +1,1 @@
+"""Contracts (subscriptions): their lifecycle, derived from dated facts (pure domain)."""

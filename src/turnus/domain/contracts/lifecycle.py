@@ -1,0 +1,239 @@
+"""The lifecycle of a contract, derived from a few dated facts: start, trial end, pauses, a
+cancellation, a suspension. The state on any day is computed, never stored, so a backdated
+order changes the past consistently and the history can be replayed.
+
+Dates are calendar dates in the tenant's time zone; every end is exclusive (the first day no
+longer covered).
+
+Rules:
+- The minimum term counts from the paid start (after the trial); pauses do not extend it.
+- A pause is a window ``[start, end)`` inside the contract's life, after the trial; windows
+  never overlap. Resuming early ends the running pause on the resume date.
+- Ordinary cancellation ends at the earliest end the terms allow
+  (``turnus.domain.catalog.terms.earliest_cancellation_end``) or at a later requested date;
+  during the trial it ends with the trial. It can be revoked until it takes effect.
+- Immediate cancellation ends the contract on the day of receipt (the merchant's decision;
+  remaining prepaid days are credited by billing). Extraordinary cancellation needs a reason
+  and ends on the day of receipt or a requested later date.
+- Withdrawal (Widerruf) is possible within 14 days of conclusion; the contract ends on the day
+  of receipt and billing reverses it from the start (charging pro-rata compensation if the
+  service started early at the customer's request).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from enum import StrEnum
+
+from turnus.domain.catalog.model import ContractTerms, RenewalMode
+from turnus.domain.catalog.terms import earliest_cancellation_end, minimum_term_end
+from turnus.domain.errors import Conflict, ValidationFailed
+
+WITHDRAWAL_DAYS = 14
+
+
+class ContractState(StrEnum):
+    FUTURE = "future"
+    TRIAL = "trial"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    IN_NOTICE = "in_notice"
+    ENDED = "ended"
+    SUSPENDED = "suspended"
+
+
+class CancellationKind(StrEnum):
+    ORDINARY = "ordinary"
+    IMMEDIATE = "immediate"
+    EXTRAORDINARY = "extraordinary"
+    WITHDRAWAL = "withdrawal"
+
+
+@dataclass(frozen=True)
+class Pause:
+    start: date
+    end: date  # exclusive
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValidationFailed.field("/end", "a pause ends after it starts")
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day < self.end
+
+    def overlaps(self, other: Pause) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    kind: CancellationKind
+    received_on: date
+    end: date  # exclusive: the first day no longer served
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    concluded_on: date  # when the contract was concluded (signup); starts the withdrawal period
+    start: date
+    terms: ContractTerms
+    trial_end: date | None = None  # exclusive end of the trial = first paid day
+    billing_anchor: date | None = None
+    pauses: tuple[Pause, ...] = ()
+    cancellation: Cancellation | None = None
+    suspended_on: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.trial_end is not None and self.trial_end <= self.start:
+            raise ValidationFailed.field("/trial_end", "the trial ends after the contract starts")
+
+    # -- derived dates ------------------------------------------------------------------------
+    @property
+    def paid_start(self) -> date:
+        return self.trial_end or self.start
+
+    @property
+    def minimum_term_end(self) -> date | None:
+        return minimum_term_end(self.paid_start, self.terms)
+
+    @property
+    def fixed_end(self) -> date | None:
+        """The end of a fixed-term contract (renewal mode ``end``)."""
+        return self.minimum_term_end if self.terms.renewal is RenewalMode.END else None
+
+    @property
+    def end(self) -> date | None:
+        ends = [d for d in (self.fixed_end, self.cancellation and self.cancellation.end) if d]
+        return min(ends) if ends else None
+
+    def in_trial(self, day: date) -> bool:
+        return self.trial_end is not None and self.start <= day < self.trial_end
+
+    def pause_on(self, day: date) -> Pause | None:
+        return next((p for p in self.pauses if day in p), None)
+
+    def state_on(self, day: date) -> ContractState:
+        if day < self.start:
+            return ContractState.FUTURE
+        end = self.end
+        if end is not None and day >= end:
+            return ContractState.ENDED
+        if self.suspended_on is not None and day >= self.suspended_on:
+            return ContractState.SUSPENDED
+        if self.pause_on(day) is not None:
+            return ContractState.PAUSED
+        if self.in_trial(day):
+            return ContractState.TRIAL
+        if self.cancellation is not None and self.cancellation.received_on <= day:
+            return ContractState.IN_NOTICE
+        return ContractState.ACTIVE
+
+    def earliest_ordinary_end(self, received_on: date) -> date:
+        if self.in_trial(received_on) or received_on < self.start:
+            return self.paid_start if self.trial_end else self.start
+        return earliest_cancellation_end(
+            self.paid_start, self.terms, received_on, self.billing_anchor or self.paid_start
+        )
+
+    # -- changes ------------------------------------------------------------------------------
+    def _require_running(self, day: date, pointer: str) -> None:
+        if self.state_on(day) is ContractState.ENDED:
+            raise Conflict(f"The contract has ended ({self.end}); it cannot change any more.")
+        if self.end is not None and day >= self.end:
+            raise ValidationFailed.field(pointer, f"is on or after the contract's end ({self.end})")
+
+    def paused(self, start: date, end: date) -> Lifecycle:
+        pause = Pause(start, end)
+        self._require_running(start, "/start")
+        if start < self.paid_start:
+            raise ValidationFailed.field(
+                "/start", f"a contract cannot be paused before its paid start ({self.paid_start})"
+            )
+        if self.end is not None and end > self.end:
+            raise ValidationFailed.field("/end", f"is after the contract's end ({self.end})")
+        for existing in self.pauses:
+            if pause.overlaps(existing):
+                raise Conflict(
+                    f"The pause overlaps the pause from {existing.start} to {existing.end}."
+                )
+        return replace(self, pauses=tuple(sorted((*self.pauses, pause), key=lambda p: p.start)))
+
+    def resumed(self, on: date) -> Lifecycle:
+        running = self.pause_on(on)
+        if running is None or running.start == on:
+            # resuming on a pause's first day removes that pause entirely
+            upcoming = next((p for p in self.pauses if p.start == on), None)
+            if upcoming is None:
+                raise Conflict(f"The contract is not paused on {on}.")
+            return replace(self, pauses=tuple(p for p in self.pauses if p != upcoming))
+        shortened = Pause(running.start, on)
+        return replace(self, pauses=tuple(shortened if p == running else p for p in self.pauses))
+
+    def cancelled(
+        self,
+        kind: CancellationKind,
+        received_on: date,
+        requested_end: date | None = None,
+        reason: str | None = None,
+    ) -> Lifecycle:
+        self._require_running(received_on, "/received_on")
+        if self.cancellation is not None:
+            raise Conflict(f"The contract is already cancelled to {self.cancellation.end}.")
+        end = self._cancellation_end(kind, received_on, requested_end, reason)
+        if self.fixed_end is not None and end > self.fixed_end:
+            end = self.fixed_end
+        return replace(self, cancellation=Cancellation(kind, received_on, end, reason))
+
+    def _cancellation_end(
+        self,
+        kind: CancellationKind,
+        received_on: date,
+        requested_end: date | None,
+        reason: str | None,
+    ) -> date:
+        if kind is CancellationKind.ORDINARY:
+            earliest = self.earliest_ordinary_end(received_on)
+            if requested_end is not None and requested_end < earliest:
+                raise ValidationFailed.field(
+                    "/requested_end", f"the earliest possible end is {earliest.isoformat()}"
+                )
+            return requested_end or earliest
+        if kind is CancellationKind.EXTRAORDINARY:
+            if not (reason or "").strip():
+                raise ValidationFailed.field(
+                    "/reason", "an extraordinary cancellation needs a reason"
+                )
+            if requested_end is not None and requested_end < received_on:
+                raise ValidationFailed.field("/requested_end", "is before the day of receipt")
+            return max(requested_end or received_on, self.start)
+        if requested_end is not None:
+            raise ValidationFailed.field(
+                "/requested_end", f"does not apply to a {kind.value} cancellation"
+            )
+        if kind is CancellationKind.WITHDRAWAL:
+            deadline = self.concluded_on + timedelta(days=WITHDRAWAL_DAYS)
+            if received_on > deadline:
+                raise ValidationFailed.field(
+                    "/received_on", f"the 14-day withdrawal period ended on {deadline.isoformat()}"
+                )
+        return max(received_on, self.start)
+
+    def revoked(self, on: date) -> Lifecycle:
+        if self.cancellation is None:
+            raise Conflict("The contract has no pending cancellation.")
+        if self.cancellation.kind is not CancellationKind.ORDINARY:
+            raise Conflict(f"A {self.cancellation.kind.value} cancellation cannot be revoked.")
+        if on >= self.cancellation.end:
+            raise Conflict("The cancellation has already taken effect.")
+        return replace(self, cancellation=None)
+
+    def trial_ended(self, on: date) -> Lifecycle:
+        if not self.in_trial(on):
+            raise Conflict(f"The contract is not in its trial on {on}.")
+        return replace(self, trial_end=on if on > self.start else None)
