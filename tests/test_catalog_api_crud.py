@@ -236,6 +236,10 @@ def test_price_versions_refuse_the_past_and_currency_changes(
         404,
     )
     assert len(merchant.get(path).json()["data"]) == 1
+    merchant.post(f"/v1/plan_variants/{var['id']}/archive")
+    archived = merchant.post(path, json={"prices": [{"currency": "EUR", "amount": "2.00"}]})
+    assert_problem(archived, 409)
+    assert len(merchant.get(path).json()["data"]) == 1
 
 
 def test_component_rules(merchant: Merchant) -> None:

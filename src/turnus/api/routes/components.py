@@ -13,11 +13,10 @@ from turnus.api.catalog_schemas import (
     PRICE_EXAMPLES,
     PriceIn,
     PriceOut,
-    PriceVersionIn,
-    PriceVersionOut,
     domain_prices,
 )
 from turnus.api.deps import Context, Pagination
+from turnus.api.price_version_routes import add_price_version_routes
 from turnus.api.routing import TenantRoute
 from turnus.api.schemas import ListOf, Output, StrictInput, non_null_changes, problem_responses
 from turnus.domain.catalog.model import Aggregation, ChargeType
@@ -200,36 +199,10 @@ def delete_component(component_id: str, ctx: Context) -> Response:
     return Response(status_code=204)
 
 
-@router.post(
-    "/{component_id}/price_versions",
-    status_code=201,
-    response_model=PriceVersionOut,
-    summary="Change a component's prices from a date on",
-    responses=problem_responses(404),
+add_price_version_routes(
+    router,
+    label="component",
+    add=components.add_price_version,
+    get_owner=components.get_component,
+    add_summary="Change a component's prices from a date on",
 )
-def add_price_version(component_id: str, body: PriceVersionIn, ctx: Context) -> PriceVersionOut:
-    row = components.add_price_version(
-        ctx,
-        component_id,
-        domain_prices(body.prices),
-        body.effective_from,
-        body.migrate_existing,
-        body.note,
-    )
-    return PriceVersionOut.model_validate(row)
-
-
-@router.get(
-    "/{component_id}/price_versions",
-    response_model=ListOf[PriceVersionOut],
-    summary="List a component's price versions (newest first)",
-    responses=problem_responses(404),
-)
-def list_price_versions(
-    component_id: str, ctx: Context, page: Pagination
-) -> ListOf[PriceVersionOut]:
-    components.get_component(ctx, component_id)
-    result = price_versions.list_versions(ctx, component_id, page)
-    return ListOf[PriceVersionOut](
-        data=[PriceVersionOut.model_validate(r) for r in result.data], has_more=result.has_more
-    )

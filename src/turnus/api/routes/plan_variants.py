@@ -13,11 +13,10 @@ from turnus.api.catalog_schemas import (
     IntervalOut,
     PriceIn,
     PriceOut,
-    PriceVersionIn,
-    PriceVersionOut,
     domain_prices,
 )
 from turnus.api.deps import Context, Pagination
+from turnus.api.price_version_routes import add_price_version_routes
 from turnus.api.routing import TenantRoute
 from turnus.api.schemas import ListOf, Output, StrictInput, non_null_changes, problem_responses
 from turnus.domain.catalog.model import ContractTerms, RenewalMode
@@ -238,34 +237,10 @@ def delete_variant(variant_id: str, ctx: Context) -> Response:
     return Response(status_code=204)
 
 
-@router.post(
-    "/{variant_id}/price_versions",
-    status_code=201,
-    response_model=PriceVersionOut,
-    summary="Change a variant's fee from a date on (grandfathered unless migrated)",
-    responses=problem_responses(404),
+add_price_version_routes(
+    router,
+    label="plan variant",
+    add=variants.add_price_version,
+    get_owner=variants.get_variant,
+    add_summary="Change a variant's fee from a date on (grandfathered unless migrated)",
 )
-def add_price_version(variant_id: str, body: PriceVersionIn, ctx: Context) -> PriceVersionOut:
-    row = variants.add_price_version(
-        ctx,
-        variant_id,
-        domain_prices(body.prices),
-        body.effective_from,
-        body.migrate_existing,
-        body.note,
-    )
-    return PriceVersionOut.model_validate(row)
-
-
-@router.get(
-    "/{variant_id}/price_versions",
-    response_model=ListOf[PriceVersionOut],
-    summary="List a variant's price versions (newest first)",
-    responses=problem_responses(404),
-)
-def list_price_versions(variant_id: str, ctx: Context, page: Pagination) -> ListOf[PriceVersionOut]:
-    variants.get_variant(ctx, variant_id)
-    result = price_versions.list_versions(ctx, variant_id, page)
-    return ListOf[PriceVersionOut](
-        data=[PriceVersionOut.model_validate(r) for r in result.data], has_more=result.has_more
-    )

@@ -16,7 +16,6 @@ from turnus.services.context import TenantContext
 from turnus.store.catalog_tables import components, plans
 
 COMPONENT = records.Kind(components, "cmp", "component", "component")
-OWNER_TYPE = "component"
 REFERENCES = (
     records.Reference(plans, "included_components", "a plan", json_contains=True),
     records.Reference(plans, "addon_components", "a plan", json_contains=True),
@@ -48,7 +47,7 @@ def create_component(
     row = records.create(ctx, COMPONENT, values)
     price_versions.add_version(
         ctx,
-        owner_type=OWNER_TYPE,
+        owner_type=COMPONENT.object_type,
         owner_id=row["id"],
         prices=prices,
         effective_from=effective_from,
@@ -92,15 +91,6 @@ def add_price_version(
     migrate_existing: bool,
     note: str | None,
 ) -> dict[str, Any]:
-    row = records.get(ctx, COMPONENT, component_id, for_update=True)
-    if row["archived_at"] is not None:
-        raise ValidationFailed.field("/component_id", f"component '{component_id}' is archived")
-    return price_versions.add_version(
-        ctx,
-        owner_type=OWNER_TYPE,
-        owner_id=component_id,
-        prices=prices,
-        effective_from=effective_from,
-        migrate_existing=migrate_existing,
-        note=note,
+    return price_versions.add_for(
+        ctx, COMPONENT, component_id, prices, effective_from, migrate_existing, note
     )

@@ -16,9 +16,10 @@ from sqlalchemy import func
 
 from turnus.domain.catalog import pricing, versions
 from turnus.domain.catalog.model import Price, PriceVersion
-from turnus.domain.errors import FieldError, TurnusError, ValidationFailed
+from turnus.domain.errors import Conflict, FieldError, TurnusError, ValidationFailed
 from turnus.domain.pagination import Page, PageRequest
 from turnus.services import audit
+from turnus.services.catalog import records
 from turnus.services.catalog.codec import prices_doc, version_of
 from turnus.services.context import TenantContext
 from turnus.store.catalog_tables import price_versions
@@ -110,6 +111,32 @@ def add_version(
         ctx, object_type="price_version", object_id=candidate.id, action="created", after=row
     )
     return row
+
+
+def add_for(
+    ctx: TenantContext,
+    kind: records.Kind,
+    owner_id: str,
+    prices: Sequence[Price],
+    effective_from: date | None,
+    migrate_existing: bool,
+    note: str | None,
+    rule: PriceRule | None = None,
+) -> dict[str, Any]:
+    """A price change of an existing variant or component (locked while it is added)."""
+    owner = records.get(ctx, kind, owner_id, for_update=True)
+    if owner["archived_at"] is not None:
+        raise Conflict(f"{kind.label.capitalize()} '{owner_id}' is archived; its prices are final.")
+    return add_version(
+        ctx,
+        owner_type=kind.object_type,
+        owner_id=owner_id,
+        prices=prices,
+        effective_from=effective_from,
+        migrate_existing=migrate_existing,
+        note=note,
+        rule=rule,
+    )
 
 
 def list_versions(ctx: TenantContext, owner_id: str, page: PageRequest) -> Page[dict[str, Any]]:

@@ -21,7 +21,6 @@ from turnus.services.context import TenantContext
 from turnus.store.catalog_tables import plan_variants
 
 VARIANT = records.Kind(plan_variants, "var", "plan_variant", "plan variant")
-OWNER_TYPE = "plan_variant"
 REFERENCES: tuple[records.Reference, ...] = ()  # contracts add theirs
 
 
@@ -63,7 +62,7 @@ def create_variant(
     row = records.create(ctx, VARIANT, {**values, **terms_doc(terms)})
     price_versions.add_version(
         ctx,
-        owner_type=OWNER_TYPE,
+        owner_type=VARIANT.object_type,
         owner_id=row["id"],
         prices=prices,
         effective_from=effective_from,
@@ -116,16 +115,6 @@ def add_price_version(
     migrate_existing: bool,
     note: str | None,
 ) -> dict[str, Any]:
-    row = records.get(ctx, VARIANT, variant_id, for_update=True)
-    if row["archived_at"] is not None:
-        raise ValidationFailed.field("/variant_id", f"plan variant '{variant_id}' is archived")
-    return price_versions.add_version(
-        ctx,
-        owner_type=OWNER_TYPE,
-        owner_id=variant_id,
-        prices=prices,
-        effective_from=effective_from,
-        migrate_existing=migrate_existing,
-        note=note,
-        rule=flat_fee_only,
+    return price_versions.add_for(
+        ctx, VARIANT, variant_id, prices, effective_from, migrate_existing, note, flat_fee_only
     )
