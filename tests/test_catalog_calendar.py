@@ -101,6 +101,10 @@ def test_schedule_anchor_finds_a_month_carrying_the_day() -> None:
     assert schedule_anchor(date(2026, 3, 1), YEAR, 29) == date(2025, 3, 29)
     assert schedule_anchor(date(2026, 5, 10), WEEK, 3) == date(2026, 5, 10)
     assert schedule_anchor(date(2026, 5, 10), MONTH) == date(2026, 5, 10)
+    # every 12 months in February on day 30: anchored on a leap day, clamping to Feb 28/29
+    february = schedule_anchor(date(2026, 2, 1), Interval(IntervalUnit.MONTH, 12), 30)
+    assert february == date(2024, 2, 29)
+    assert shift(february, Interval(IntervalUnit.MONTH, 12), 4) == date(2028, 2, 29)
     with pytest.raises(ValueError):
         schedule_anchor(date(2026, 5, 10), MONTH, 32)
 
@@ -138,7 +142,10 @@ def test_monthly_boundaries_fall_on_the_anchor_day(
 ) -> None:
     interval = Interval(IntervalUnit.MONTH, count)
     anchor = schedule_anchor(start, interval, day)
-    assert anchor <= start and anchor.day == day
+    assert anchor <= start
+    # the anchor carries the day, unless no month of the schedule ever has it (every 12
+    # months in February, day 30): then the latest day that month has, Feb 29
+    assert anchor.day == day or (count % 12 == 0 and anchor.month == 2 and anchor.day == 29)
     boundary = shift(anchor, interval, k)
     month_length = (
         date(boundary.year + boundary.month // 12, boundary.month % 12 + 1, 1) - timedelta(days=1)

@@ -89,39 +89,37 @@ def first_boundary_on_or_after(anchor: date, interval: Interval, day: date) -> d
     return period.start if period.start == day else period.end
 
 
-def schedule_anchor(start: date, interval: Interval, anchor_day: int | None = None) -> date:
-    """The anchor date of a schedule starting at ``start`` whose boundaries fall on
-    ``anchor_day`` (1-31; clamped to shorter months). Without ``anchor_day`` the start itself
-    is the anchor.
+def _days_in_month(day: date) -> int:
+    return (date(day.year, day.month, 1) + relativedelta(months=1) - timedelta(days=1)).day
 
-    For monthly and yearly schedules the anchor is a real date carrying the anchor day (looked
-    up in an earlier month or year where it exists), so clamping never loses the day: anchor day
-    31 gives Feb 28 and then Mar 31 again."""
-    if anchor_day is None:
+
+def schedule_anchor(start: date, interval: Interval, anchor_day: int | None = None) -> date:
+    """The anchor date of a schedule through ``start`` whose boundaries fall on ``anchor_day``
+    (1-31; clamped to shorter months). Without ``anchor_day``, and for day- or week-based
+    intervals, the start itself is the anchor.
+
+    For monthly and yearly schedules the anchor is a real date on or before ``start`` that
+    carries the anchor day, looked up whole intervals before the first boundary on or after
+    ``start``, so clamping never loses the day: anchor day 31 gives Feb 28 and then Mar 31
+    again. Where no month of the schedule ever has that day (every 12 months in February, day
+    30), the anchor is the latest day those months do have (Feb 29 of a leap year), which
+    clamps the same way."""
+    if anchor_day is None or interval.unit in (IntervalUnit.DAY, IntervalUnit.WEEK):
         return start
     if not 1 <= anchor_day <= 31:
         raise ValueError("an anchor day is between 1 and 31")
-    if interval.unit in (IntervalUnit.DAY, IntervalUnit.WEEK):
+    if start.day == anchor_day:
         return start
-    step = (
-        relativedelta(months=interval.count)
-        if interval.unit is IntervalUnit.MONTH
-        else (relativedelta(years=interval.count))
-    )
-    # Start from the month of ``start`` (or the previous one if the day lies after ``start``),
-    # then go back whole intervals until the anchor day exists in that month.
-    candidate_month = date(start.year, start.month, 1)
-    if anchor_day > start.day:
-        candidate_month -= (
-            relativedelta(months=1)
-            if interval.unit is IntervalUnit.MONTH
-            else (relativedelta(years=1))
-        )
-    for _ in range(_ANCHOR_SEARCH_STEPS):
-        last_day = (candidate_month + relativedelta(months=1) - timedelta(days=1)).day
-        if anchor_day <= last_day:
-            return candidate_month.replace(day=anchor_day)
-        candidate_month -= step
+    step = relativedelta(months=interval.count * (12 if interval.unit is IntervalUnit.YEAR else 1))
+    first_boundary_month = date(start.year, start.month, 1)
+    if min(anchor_day, _days_in_month(start)) < start.day:
+        first_boundary_month += relativedelta(months=1)
+    for day in range(anchor_day, min(anchor_day, 28) - 1, -1):
+        month = first_boundary_month
+        for _ in range(_ANCHOR_SEARCH_STEPS):
+            month -= step
+            if day <= _days_in_month(month):
+                return month.replace(day=day)
     raise ValueError(f"no month carries day {anchor_day} on this schedule")  # pragma: no cover
 
 

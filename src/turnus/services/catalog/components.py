@@ -10,7 +10,8 @@ from typing import Any
 from turnus.domain.catalog.model import ChargeType, Price
 from turnus.domain.errors import FieldError, ValidationFailed
 from turnus.domain.pagination import Page, PageRequest
-from turnus.services.catalog import price_versions, records
+from turnus.services import records
+from turnus.services.catalog import price_versions
 from turnus.services.catalog.products import PRODUCT
 from turnus.services.context import TenantContext
 from turnus.store.catalog_tables import components, plans

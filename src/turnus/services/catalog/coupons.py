@@ -11,7 +11,7 @@ from turnus.domain.catalog import coupons as rules
 from turnus.domain.errors import Conflict, FieldError, ValidationFailed
 from turnus.domain.money import minor_unit_exponent, to_major_units, to_minor_units
 from turnus.domain.pagination import Page, PageRequest
-from turnus.services.catalog import records
+from turnus.services import records
 from turnus.services.catalog.codec import dec
 from turnus.services.catalog.components import COMPONENT
 from turnus.services.catalog.plans import PLAN
@@ -23,7 +23,7 @@ COUPON = records.Kind(coupons, "cpn", "coupon", "coupon")
 TARGET_KINDS = (("plan_ids", PLAN), ("variant_ids", VARIANT), ("component_ids", COMPONENT))
 
 
-def _minor_amounts(amounts: Sequence[tuple[str, Decimal]]) -> tuple[tuple[str, int], ...]:
+def minor_amounts(amounts: Sequence[tuple[str, Decimal]]) -> tuple[tuple[str, int], ...]:
     result = []
     errors = []
     for index, (currency, amount) in enumerate(amounts):
@@ -88,7 +88,7 @@ def present(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_targets(ctx: TenantContext, coupon: rules.Coupon) -> None:
+def check_targets(ctx: TenantContext, coupon: rules.Coupon) -> None:
     errors: list[FieldError] = []
     for field, kind in TARGET_KINDS:
         for index, object_id in enumerate(sorted(getattr(coupon.targets, field))):
@@ -131,7 +131,7 @@ def create_coupon(
             code=values["code"],
             kind=rules.DiscountKind(values["kind"]),
             percent=values.get("percent"),
-            amounts=_minor_amounts(amounts),
+            amounts=minor_amounts(amounts),
             duration=rules.DiscountDuration(values["duration"]),
             duration_periods=values.get("duration_periods"),
             targets=rules.CouponTargets(**{k: frozenset(v) for k, v in targets.items()}),
@@ -141,7 +141,7 @@ def create_coupon(
             max_redemptions_per_customer=values.get("max_redemptions_per_customer"),
         )
     )
-    _check_targets(ctx, coupon)
+    check_targets(ctx, coupon)
     if find_by_code(ctx, coupon.code) is not None:
         raise Conflict(f"A coupon with the code '{coupon.code}' already exists.")
     return records.create(ctx, COUPON, {**_row(coupon, values["name"]), "redemptions": 0})

@@ -9,7 +9,8 @@ from typing import Any
 from turnus.domain.catalog.model import Intro, Price, PricingModel, Trial
 from turnus.domain.errors import FieldError, TurnusError, ValidationFailed
 from turnus.domain.pagination import Page, PageRequest
-from turnus.services.catalog import price_versions, records
+from turnus.services import records
+from turnus.services.catalog import price_versions
 from turnus.services.catalog.codec import (
     intro_doc,
     intro_of,

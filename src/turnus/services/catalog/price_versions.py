@@ -18,8 +18,7 @@ from turnus.domain.catalog import pricing, versions
 from turnus.domain.catalog.model import Price, PriceVersion
 from turnus.domain.errors import Conflict, FieldError, TurnusError, ValidationFailed
 from turnus.domain.pagination import Page, PageRequest
-from turnus.services import audit
-from turnus.services.catalog import records
+from turnus.services import audit, records
 from turnus.services.catalog.codec import prices_doc, version_of
 from turnus.services.context import TenantContext
 from turnus.store.catalog_tables import price_versions

@@ -6,7 +6,7 @@ from typing import Any
 
 from turnus.domain.errors import Conflict
 from turnus.domain.pagination import Page, PageRequest
-from turnus.services.catalog import records
+from turnus.services import records
 from turnus.services.context import TenantContext
 from turnus.store.catalog_tables import components, plans, products
 

@@ -13,8 +13,8 @@ from turnus.domain.catalog import terms as terms_rules
 from turnus.domain.catalog.model import ContractTerms, Price, PricingModel
 from turnus.domain.errors import FieldError, ValidationFailed
 from turnus.domain.pagination import Page, PageRequest
-from turnus.services import tenants
-from turnus.services.catalog import price_versions, records
+from turnus.services import records, tenants
+from turnus.services.catalog import price_versions
 from turnus.services.catalog.codec import terms_doc, terms_of
 from turnus.services.catalog.plans import PLAN
 from turnus.services.context import TenantContext

@@ -1,6 +1,6 @@
-"""Create, change, archive and delete catalog records, with audit events. Shared by every
-catalog entity so the rules (archived records are frozen; referenced records are archived,
-never deleted) live in one place."""
+"""Create, change, archive and delete merchant records (catalog objects, customers), with
+audit events. Shared by every such entity so the rules (archived records are frozen;
+referenced records are archived, never deleted) live in one place."""
 
 from __future__ import annotations
 
