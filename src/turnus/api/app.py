@@ -19,6 +19,7 @@ from turnus.api.routes import (
     clock,
     components,
     coupons,
+    customers,
     health,
     operator,
     plan_variants,
@@ -74,6 +75,7 @@ def create_app(
         components,
         coupons,
         catalog,
+        customers,
     ):
         app.include_router(module.router)
     _document_problems_as_problem_json(app)

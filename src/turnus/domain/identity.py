@@ -51,11 +51,21 @@ EU_MEMBER_STATES = frozenset(
 )
 
 
+# CLDR territory codes that name no country: the EU, the eurozone, the UN, outlying Oceania,
+# pseudo-locales and "unknown region".
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+
+
 @lru_cache(maxsize=1)
 def _countries() -> frozenset[str]:
     territories = Locale("en").territories
     return frozenset(
-        code for code in territories if isinstance(code, str) and len(code) == 2 and code.isalpha()
+        code
+        for code in territories
+        if isinstance(code, str)
+        and len(code) == 2
+        and code.isalpha()
+        and code not in _NOT_COUNTRIES
     )
 
 

@@ -95,9 +95,7 @@ def create_price(
         "updated_at": now,
     }
     ctx.scope.insert(customer_prices, row)
-    audit.record(
-        ctx, object_type="customer_price", object_id=price_id, action="created", after=row
-    )
+    audit.record(ctx, object_type="customer_price", object_id=price_id, action="created", after=row)
     return row
 
 
