@@ -144,8 +144,15 @@ def test_monthly_boundaries_fall_on_the_anchor_day(
     anchor = schedule_anchor(start, interval, day)
     assert anchor <= start
     # the anchor carries the day, unless no month of the schedule ever has it (every 12
-    # months in February, day 30): then the latest day that month has, Feb 29
-    assert anchor.day == day or (count % 12 == 0 and anchor.month == 2 and anchor.day == 29)
+    # months in April, day 31): then the longest that month ever gets (Apr 30, Feb 29)
+    longest = (
+        29
+        if anchor.month == 2
+        else (date(2001, anchor.month % 12 + 1, 1) - timedelta(days=1)).day
+        if anchor.month != 12
+        else 31
+    )
+    assert anchor.day == day or (count % 12 == 0 and anchor.day == longest < day)
     boundary = shift(anchor, interval, k)
     month_length = (
         date(boundary.year + boundary.month // 12, boundary.month % 12 + 1, 1) - timedelta(days=1)

@@ -32,7 +32,9 @@ def test_openapi_documents_every_endpoint_with_examples(client: TestClient) -> N
                     assert problem["example"]["status"] == int(status)
                     assert problem["schema"]["$ref"].endswith("/Problem")
             if "requestBody" in operation:
-                body = operation["requestBody"]["content"]["application/json"]["schema"]
-                name = body["$ref"].rsplit("/", 1)[-1]
+                content = operation["requestBody"]["content"]["application/json"]
+                if content.get("examples"):
+                    continue  # examples given on the operation (e.g. one per order type)
+                name = content["schema"]["$ref"].rsplit("/", 1)[-1]
                 assert spec["components"]["schemas"][name].get("examples"), name
     assert client.get("/docs").status_code == 200

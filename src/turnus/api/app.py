@@ -18,6 +18,7 @@ from turnus.api.routes import (
     catalog,
     clock,
     components,
+    contracts,
     coupons,
     customers,
     health,
@@ -76,6 +77,7 @@ def create_app(
         coupons,
         catalog,
         customers,
+        contracts,
     ):
         app.include_router(module.router)
     _document_problems_as_problem_json(app)

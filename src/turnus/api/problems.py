@@ -127,8 +127,15 @@ def _reason(error: dict[str, Any]) -> str:
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     items = []
+    body = getattr(exc, "body", None)
+    tag = body.get("type") if isinstance(body, dict) else None
     for error in exc.errors():
-        pointer, location = _pointer(tuple(error.get("loc", ())))
+        loc = tuple(error.get("loc", ()))
+        if tag is not None and len(loc) > 1 and loc[0] == "body" and loc[1] == tag:
+            # a discriminated union (orders) names the chosen member; the client's JSON has no
+            # such level, so the pointer leaves it out
+            loc = (loc[0], *loc[2:])
+        pointer, location = _pointer(loc)
         items.append({"pointer": pointer, "location": location, "reason": _reason(error)})
     return items
 

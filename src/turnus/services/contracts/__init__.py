@@ -1,0 +1,1 @@
+"""Contracts and the orders that create and change them."""

@@ -1,0 +1,155 @@
+"""The charges a signup causes right away, computed with the catalog's pricing functions:
+setup fee, a priced trial, and - billed in advance - the first (possibly prorated) period of the
+fee and of each recurring or one-time component. Usage is billed in arrears and does not
+appear. The billing engine (reconciliation over the whole timeline) supersedes this preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from turnus.domain.catalog import pricing, versions
+from turnus.domain.catalog.calendar import period_containing
+from turnus.domain.catalog.model import ChargeType, Price
+from turnus.domain.catalog.proration import prorate
+from turnus.domain.contracts.lifecycle import Lifecycle
+from turnus.services.catalog import price_versions
+from turnus.services.catalog.codec import intro_of, prices_of, trial_of
+from turnus.services.context import TenantContext
+from turnus.services.customer_prices import price_override_for
+from turnus.store.catalog_tables import components
+
+
+@dataclass(frozen=True)
+class Charge:
+    kind: str  # setup_fee, trial, recurring_fee, component
+    ref_id: str
+    description: str
+    quantity: Decimal
+    period_start: date
+    period_end: date | None
+    amount: int
+    currency: str
+
+
+def _in(prices: tuple[Price, ...], currency: str) -> Price | None:
+    return next((p for p in prices if p.currency == currency), None)
+
+
+def _catalog_price(
+    ctx: TenantContext,
+    ref_id: str,
+    customer_id: str,
+    signed_on: date,
+    period_start: date,
+    currency: str,
+) -> Price | None:
+    personal = price_override_for(ctx, customer_id, ref_id, period_start)
+    if personal is not None:
+        return _in(personal, currency)
+    found = price_versions.versions_of(ctx, ref_id)
+    if not found:
+        return None
+    return versions.version_for_period(found, signed_on, period_start).price_in(currency)
+
+
+def signup_charges(
+    ctx: TenantContext,
+    contract: dict[str, Any],
+    lifecycle: Lifecycle,
+    plan: dict[str, Any],
+    variant: dict[str, Any],
+    items: list[dict[str, Any]],
+) -> list[Charge]:
+    currency = contract["currency"]
+    customer_id = contract["customer_id"]
+    signed = contract["concluded_on"]
+    charges: list[Charge] = []
+    setup = _in(prices_of(plan["setup_fee"]), currency)
+    if setup is not None:
+        charges.append(
+            Charge(
+                "setup_fee",
+                plan["id"],
+                f"Einrichtung {plan['name_de']}",
+                Decimal(1),
+                lifecycle.start,
+                None,
+                pricing.amount_for(setup, Decimal(1)),
+                currency,
+            )
+        )
+    trial = trial_of(contract["trial"])
+    if lifecycle.trial_end is not None and trial is not None:
+        trial_price = _in(trial.prices, currency)
+        if trial_price is not None:
+            charges.append(
+                Charge(
+                    "trial",
+                    plan["id"],
+                    f"Testphase {plan['name_de']}",
+                    Decimal(1),
+                    lifecycle.start,
+                    lifecycle.trial_end,
+                    pricing.amount_for(trial_price, Decimal(1)),
+                    currency,
+                )
+            )
+    if contract["billing_timing"] != "in_advance" or lifecycle.trial_end is not None:
+        return charges  # in arrears, or after the trial: billed later, not at signup
+    paid_start = lifecycle.paid_start
+    period = period_containing(
+        contract["billing_anchor"], lifecycle.terms.billing_interval, paid_start
+    )
+    end = min(period.end, lifecycle.end or period.end)
+    days = (end - paid_start).days
+    intro = intro_of(contract["intro"])
+    fee = _in(intro.prices, currency) if intro is not None else None
+    if fee is None:
+        fee = _catalog_price(ctx, variant["id"], customer_id, signed, period.start, currency)
+    if fee is not None:
+        full = pricing.exact_amount(fee, Decimal(1))
+        charges.append(
+            Charge(
+                "recurring_fee",
+                variant["id"],
+                variant["name_de"],
+                Decimal(1),
+                paid_start,
+                end,
+                prorate(full, days, period.days),
+                currency,
+            )
+        )
+    for item in items:
+        if item["item_type"] != "component" or item["quantity"] == 0:
+            continue
+        component = ctx.scope.get(components, item["ref_id"], what="component")
+        charge_type = ChargeType(component["charge_type"])
+        if charge_type is ChargeType.METERED:
+            continue
+        price = _catalog_price(ctx, component["id"], customer_id, signed, period.start, currency)
+        if price is None:
+            continue
+        full = pricing.exact_amount(price, item["quantity"])
+        if charge_type is ChargeType.ONE_TIME:
+            amount, until = pricing.amount_for(price, item["quantity"]), None
+        elif component["prorate"]:
+            amount, until = prorate(full, days, period.days), end
+        else:
+            amount, until = pricing.amount_for(price, item["quantity"]), end
+        charges.append(
+            Charge(
+                "component",
+                component["id"],
+                component["name_de"],
+                item["quantity"],
+                paid_start,
+                until,
+                amount,
+                currency,
+            )
+        )
+    return charges

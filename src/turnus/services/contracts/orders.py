@@ -1,0 +1,328 @@
+"""Orders: every change of a contract is an order that can be previewed and then committed.
+
+A preview runs exactly the same code as the commit inside a savepoint that is rolled back, so
+what the preview shows is what the commit does. Every order is atomic: it applies fully or
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from turnus.domain.catalog.calendar import add, schedule_anchor
+from turnus.domain.contracts.lifecycle import CancellationKind, ContractState, Lifecycle
+from turnus.domain.errors import Conflict, FieldError, ValidationFailed
+from turnus.services import audit, customers, records, tenants
+from turnus.services.catalog import price_versions
+from turnus.services.catalog.codec import terms_doc, terms_of, trial_of
+from turnus.services.catalog.components import COMPONENT
+from turnus.services.catalog.plans import PLAN
+from turnus.services.catalog.products import PRODUCT
+from turnus.services.catalog.variants import VARIANT
+from turnus.services.context import TenantContext
+from turnus.services.contracts import storage
+from turnus.services.contracts.charges import signup_charges
+from turnus.services.contracts.confirmation import cancellation_confirmation
+from turnus.services.serialize import jsonable
+from turnus.store.contract_tables import contracts, orders
+from turnus.store.ids import new_id
+
+Handler = Callable[[TenantContext, dict[str, Any]], dict[str, Any]]
+
+
+def view(ctx: TenantContext, row: dict[str, Any]) -> dict[str, Any]:
+    """A contract as the API shows it: stored facts plus what follows from them today."""
+    lifecycle = storage.lifecycle_of(row)
+    today = ctx.today()
+    state = lifecycle.state_on(today)
+    running = state not in (ContractState.ENDED,) and lifecycle.cancellation is None
+    return {
+        **row,
+        "state": state.value,
+        "paid_start": lifecycle.paid_start,
+        "minimum_term_end": lifecycle.minimum_term_end,
+        "end_date": lifecycle.end,
+        "cancellation_preview": (
+            {"received_on": today, "end_date": lifecycle.earliest_ordinary_end(today)}
+            if running
+            else None
+        ),
+        "items": storage.items_on(ctx, row["id"], max(today, row["start_date"])),
+    }
+
+
+def place(
+    ctx: TenantContext, order_type: str, payload: dict[str, Any], *, preview: bool
+) -> dict[str, Any]:
+    handler = HANDLERS.get(order_type)
+    if handler is None:
+        raise ValidationFailed.field("/type", f"unknown order type '{order_type}'")
+    savepoint = ctx.uow.connection.begin_nested()
+    try:
+        result = handler(ctx, payload)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if preview:
+        savepoint.rollback()
+        result["order"] = None
+    else:
+        savepoint.commit()
+    return result
+
+
+def _store_order(
+    ctx: TenantContext,
+    order_type: str,
+    contract: dict[str, Any],
+    payload: dict[str, Any],
+    effect: dict[str, Any],
+) -> dict[str, Any]:
+    row = {
+        "id": new_id("ord"),
+        "type": order_type,
+        "contract_id": contract["id"],
+        "customer_id": contract["customer_id"],
+        "request": jsonable(payload),
+        "effect": jsonable(effect),
+        "created_at": ctx.now(),
+    }
+    ctx.scope.insert(orders, row)
+    audit.record(ctx, object_type="order", object_id=row["id"], action="committed", after=row)
+    return row
+
+
+# -- signup -------------------------------------------------------------------------------------
+
+
+def _currency(
+    ctx: TenantContext, customer: dict[str, Any], requested: str | None, variant_id: str
+) -> str:
+    existing = storage.customer_currencies(ctx, customer["id"])
+    default = tenants.get_tenant(ctx.uow, ctx.tenant_id)["default_currency"]
+    currency = requested or (next(iter(existing)) if existing else default)
+    if existing and currency not in existing:
+        raise Conflict(
+            f"The customer's contracts are billed in {', '.join(sorted(existing))}; "
+            f"a contract in {currency} would split their invoices."
+        )
+    if currency not in price_versions.currencies_of(ctx, variant_id):
+        raise ValidationFailed.field("/currency", f"the plan variant has no price in {currency}")
+    return currency
+
+
+def _component_items(
+    ctx: TenantContext, plan: dict[str, Any], requested: list[dict[str, Any]]
+) -> dict[str, Decimal]:
+    quantities = {i["component_id"]: Decimal(i["quantity"]) for i in plan["included_components"]}
+    allowed = set(quantities) | set(plan["addon_components"])
+    errors: list[FieldError] = []
+    for index, item in enumerate(requested):
+        pointer = f"/components/{index}"
+        if item["component_id"] not in allowed:
+            errors.append(
+                FieldError(
+                    f"{pointer}/component_id", "is neither included in nor an add-on of the plan"
+                )
+            )
+            continue
+        records.get_active(ctx, COMPONENT, item["component_id"], f"{pointer}/component_id")
+        if Decimal(item["quantity"]) < 0:
+            errors.append(FieldError(f"{pointer}/quantity", "must not be negative"))
+        quantities[item["component_id"]] = Decimal(item["quantity"])
+    if errors:
+        raise ValidationFailed("The components are not valid.", errors)
+    return quantities
+
+
+def signup(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
+    customer = customers.require_active(ctx, p["customer_id"], "/customer_id")
+    variant = records.get_active(ctx, VARIANT, p["variant_id"], "/variant_id")
+    plan = records.get_active(ctx, PLAN, variant["plan_id"], "/variant_id")
+    records.get_active(ctx, PRODUCT, plan["product_id"], "/variant_id")
+    if customer["tax_status"] == "consumer" and not variant["offered_to_consumers"]:
+        raise ValidationFailed.field("/variant_id", "is offered to businesses only")
+    currency = _currency(ctx, customer, p.get("currency"), variant["id"])
+    quantities = _component_items(ctx, plan, p.get("components") or [])
+    today = ctx.today()
+    start: date = p.get("start_date") or today
+    terms = terms_of(variant)
+    trial = trial_of(plan["trial"]) if p.get("with_trial", True) else None
+    trial_end = add(start, trial.length) if trial is not None else None
+    paid_start = trial_end or start
+    anchor = schedule_anchor(paid_start, terms.billing_interval, p.get("billing_anchor_day"))
+    lifecycle = Lifecycle(
+        concluded_on=today, start=start, terms=terms, trial_end=trial_end, billing_anchor=anchor
+    )
+    now = ctx.now()
+    row = {
+        "id": new_id("con"),
+        "customer_id": customer["id"],
+        "plan_id": plan["id"],
+        "variant_id": variant["id"],
+        "currency": currency,
+        "concluded_on": today,
+        "start_date": start,
+        "trial_end": trial_end,
+        "billing_anchor": anchor,
+        "billing_timing": plan["billing_timing"],
+        "terms": terms_doc(terms),
+        "trial": plan["trial"] if trial is not None else None,
+        "intro": plan["intro"],
+        "pauses": [],
+        "cancellation": None,
+        "suspended_on": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    ctx.scope.insert(contracts, row)
+    storage.add_item(ctx, row["id"], "plan_variant", variant["id"], Decimal(1), start)
+    for component_id, quantity in quantities.items():
+        storage.add_item(ctx, row["id"], "component", component_id, quantity, start)
+    items = storage.items_on(ctx, row["id"], start)
+    charges = signup_charges(ctx, row, lifecycle, plan, variant, items)
+    event = {
+        "variant_id": variant["id"],
+        "currency": currency,
+        "components": {k: format(v, "f") for k, v in quantities.items()},
+        "trial_end": trial_end,
+        "billing_anchor": anchor,
+    }
+    storage.record_event(ctx, row["id"], "signed_up", start, _plain(event), None)
+    audit.record(ctx, object_type="contract", object_id=row["id"], action="created", after=row)
+    return _finish(ctx, "signup", row, p, charges)
+
+
+# -- changes of a running contract ------------------------------------------------------------
+
+
+def _change(
+    ctx: TenantContext,
+    order_type: str,
+    p: dict[str, Any],
+    kind: str,
+    effective_on: date,
+    change: Callable[[Lifecycle], Lifecycle],
+    extra: Callable[[Lifecycle], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    before = storage.get(ctx, p["contract_id"], for_update=True)
+    changed = change(storage.lifecycle_of(before))
+    values = {
+        **storage.lifecycle_values(changed),
+        **(extra(changed) if extra else {}),
+        "updated_at": ctx.now(),
+    }
+    ctx.scope.update(contracts, before["id"], values)
+    after = storage.get(ctx, before["id"])
+    data = {k: v for k, v in p.items() if k != "contract_id"}
+    storage.record_event(ctx, before["id"], kind, effective_on, _plain(data), None)
+    audit.record(
+        ctx, object_type="contract", object_id=before["id"], action=kind, before=before, after=after
+    )
+    return _finish(ctx, order_type, after, p, [])
+
+
+def pause(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
+    return _change(
+        ctx, "pause", p, "paused", p["start"], lambda lc: lc.paused(p["start"], p["end"])
+    )
+
+
+def resume(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
+    on = p.get("on") or ctx.today()
+    return _change(ctx, "resume", {**p, "on": on}, "resumed", on, lambda lc: lc.resumed(on))
+
+
+def cancel(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
+    received = p.get("received_on") or ctx.today()
+    kind = CancellationKind(p.get("kind") or "ordinary")
+    customer = customers.get_customer(ctx, storage.get(ctx, p["contract_id"])["customer_id"])
+
+    def cancellation_doc(lc: Lifecycle) -> dict[str, Any]:
+        assert lc.cancellation is not None
+        confirmation = cancellation_confirmation(
+            locale=customer["locale"],
+            contract_id=p["contract_id"],
+            kind=lc.cancellation.kind,
+            received_at=ctx.now(),
+            end=lc.cancellation.end,
+            reason=lc.cancellation.reason,
+        )
+        return {
+            "cancellation": {
+                "kind": lc.cancellation.kind.value,
+                "received_on": received.isoformat(),
+                "received_at": ctx.now().isoformat(),
+                "end": lc.cancellation.end.isoformat(),
+                "reason": lc.cancellation.reason,
+                "requested_end": _iso(p.get("requested_end")),
+                "confirmation": confirmation,
+            }
+        }
+
+    return _change(
+        ctx,
+        "cancel",
+        {**p, "received_on": received, "kind": kind.value},
+        "cancelled",
+        received,
+        lambda lc: lc.cancelled(kind, received, p.get("requested_end"), p.get("reason")),
+        cancellation_doc,
+    )
+
+
+def revoke_cancellation(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
+    today = ctx.today()
+    return _change(
+        ctx,
+        "revoke_cancellation",
+        p,
+        "cancellation_revoked",
+        today,
+        lambda lc: lc.revoked(today),
+        lambda lc: {"cancellation": None},
+    )
+
+
+def end_trial(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
+    on = p.get("on") or ctx.today()
+    return _change(
+        ctx, "end_trial", {**p, "on": on}, "trial_ended", on, lambda lc: lc.trial_ended(on)
+    )
+
+
+HANDLERS: dict[str, Handler] = {
+    "signup": signup,
+    "pause": pause,
+    "resume": resume,
+    "cancel": cancel,
+    "revoke_cancellation": revoke_cancellation,
+    "end_trial": end_trial,
+}
+
+
+def _finish(
+    ctx: TenantContext,
+    order_type: str,
+    contract: dict[str, Any],
+    payload: dict[str, Any],
+    charges: list[Any],
+) -> dict[str, Any]:
+    shown = view(ctx, contract)
+    charge_docs = [_plain(asdict(c)) for c in charges]
+    effect = {"state": shown["state"], "end_date": shown["end_date"], "charges": charge_docs}
+    order = _store_order(ctx, order_type, contract, payload, effect)
+    return {"order": order, "contract": shown, "charges": charge_docs}
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = jsonable(data)
+    return result

@@ -1,0 +1,127 @@
+"""Contract rows <-> the pure ``Lifecycle``; items and history."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_
+
+from turnus.domain.contracts.lifecycle import Cancellation, CancellationKind, Lifecycle, Pause
+from turnus.services.catalog.codec import terms_of
+from turnus.services.context import TenantContext
+from turnus.store.contract_tables import contract_events, contract_items, contracts
+from turnus.store.ids import new_id
+
+
+def lifecycle_of(row: dict[str, Any]) -> Lifecycle:
+    cancellation = row["cancellation"]
+    return Lifecycle(
+        concluded_on=row["concluded_on"],
+        start=row["start_date"],
+        terms=terms_of(row["terms"]),
+        trial_end=row["trial_end"],
+        billing_anchor=row["billing_anchor"],
+        pauses=tuple(
+            Pause(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
+            for p in row["pauses"]
+        ),
+        cancellation=None
+        if cancellation is None
+        else Cancellation(
+            kind=CancellationKind(cancellation["kind"]),
+            received_on=date.fromisoformat(cancellation["received_on"]),
+            end=date.fromisoformat(cancellation["end"]),
+            reason=cancellation.get("reason"),
+        ),
+        suspended_on=row["suspended_on"],
+    )
+
+
+def lifecycle_values(lifecycle: Lifecycle) -> dict[str, Any]:
+    """The columns a lifecycle change writes (the cancellation's confirmation is added by the
+    caller)."""
+    return {
+        "trial_end": lifecycle.trial_end,
+        "pauses": [
+            {"start": p.start.isoformat(), "end": p.end.isoformat()} for p in lifecycle.pauses
+        ],
+        "suspended_on": lifecycle.suspended_on,
+    }
+
+
+def get(ctx: TenantContext, contract_id: str, *, for_update: bool = False) -> dict[str, Any]:
+    return ctx.scope.get(contracts, contract_id, what="contract", for_update=for_update)
+
+
+def items_on(ctx: TenantContext, contract_id: str, day: date) -> list[dict[str, Any]]:
+    statement = (
+        ctx.scope.select(contract_items)
+        .where(
+            contract_items.c.contract_id == contract_id,
+            contract_items.c.valid_from <= day,
+            or_(contract_items.c.valid_until.is_(None), contract_items.c.valid_until > day),
+        )
+        .order_by(contract_items.c.id)
+    )
+    return ctx.scope.rows(statement)
+
+
+def add_item(
+    ctx: TenantContext,
+    contract_id: str,
+    item_type: str,
+    ref_id: str,
+    quantity: Decimal,
+    valid_from: date,
+) -> dict[str, Any]:
+    row = {
+        "id": new_id("itm"),
+        "contract_id": contract_id,
+        "item_type": item_type,
+        "ref_id": ref_id,
+        "quantity": quantity,
+        "valid_from": valid_from,
+        "valid_until": None,
+        "created_at": ctx.now(),
+    }
+    return ctx.scope.insert(contract_items, row)
+
+
+def record_event(
+    ctx: TenantContext,
+    contract_id: str,
+    kind: str,
+    effective_on: date,
+    data: dict[str, Any],
+    order_id: str | None,
+) -> dict[str, Any]:
+    row = {
+        "id": new_id("cev"),
+        "contract_id": contract_id,
+        "order_id": order_id,
+        "kind": kind,
+        "effective_on": effective_on,
+        "recorded_at": ctx.now(),
+        "actor_type": ctx.actor.type,
+        "actor_id": ctx.actor.id,
+        "data": data,
+    }
+    return ctx.scope.insert(contract_events, row)
+
+
+def timeline(ctx: TenantContext, contract_id: str) -> list[dict[str, Any]]:
+    statement = (
+        ctx.scope.select(contract_events)
+        .where(contract_events.c.contract_id == contract_id)
+        .order_by(contract_events.c.effective_on, contract_events.c.id)
+    )
+    return ctx.scope.rows(statement)
+
+
+def customer_currencies(ctx: TenantContext, customer_id: str) -> set[str]:
+    statement = ctx.scope.select(contracts, contracts.c.currency).where(
+        contracts.c.customer_id == customer_id
+    )
+    return {row[0] for row in ctx.uow.connection.execute(statement)}

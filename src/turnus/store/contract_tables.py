@@ -1,0 +1,96 @@
+"""Contract tables: contracts (current facts), their dated items, their event history, and the
+orders that changed them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+)
+
+from turnus.store.tables import metadata
+from turnus.store.types import ExactDecimal, JSONDoc, UTCDateTime
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("tenant_id", String(40), nullable=False),
+    Column("id", String(40), nullable=False),
+    Column("customer_id", String(40), nullable=False),
+    Column("plan_id", String(40), nullable=False),
+    Column("variant_id", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("concluded_on", Date, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("trial_end", Date, nullable=True),
+    Column("billing_anchor", Date, nullable=False),
+    Column("billing_timing", String(20), nullable=False),
+    # the terms, trial and intro as signed: later catalog changes never alter them
+    Column("terms", JSONDoc, nullable=False),
+    Column("trial", JSONDoc, nullable=True),
+    Column("intro", JSONDoc, nullable=True),
+    Column("pauses", JSONDoc, nullable=False),
+    Column("cancellation", JSONDoc, nullable=True),
+    Column("suspended_on", Date, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    ForeignKeyConstraint(["tenant_id", "customer_id"], ["customers.tenant_id", "customers.id"]),
+    Index(None, "tenant_id", "customer_id"),
+)
+
+contract_items = Table(
+    "contract_items",
+    metadata,
+    Column("tenant_id", String(40), nullable=False),
+    Column("id", String(40), nullable=False),
+    Column("contract_id", String(40), nullable=False),
+    Column("item_type", String(20), nullable=False),
+    Column("ref_id", String(40), nullable=False),
+    Column("quantity", ExactDecimal(), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    ForeignKeyConstraint(["tenant_id", "contract_id"], ["contracts.tenant_id", "contracts.id"]),
+    Index(None, "tenant_id", "contract_id"),
+)
+
+contract_events = Table(
+    "contract_events",
+    metadata,
+    Column("tenant_id", String(40), nullable=False),
+    Column("id", String(40), nullable=False),
+    Column("contract_id", String(40), nullable=False),
+    Column("order_id", String(40), nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("effective_on", Date, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("actor_type", String(20), nullable=False),
+    Column("actor_id", String(60), nullable=False),
+    Column("data", JSONDoc, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    ForeignKeyConstraint(["tenant_id", "contract_id"], ["contracts.tenant_id", "contracts.id"]),
+    Index(None, "tenant_id", "contract_id"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("tenant_id", String(40), nullable=False),
+    Column("id", String(40), nullable=False),
+    Column("type", String(30), nullable=False),
+    Column("contract_id", String(40), nullable=False),
+    Column("customer_id", String(40), nullable=False),
+    Column("request", JSONDoc, nullable=False),
+    Column("effect", JSONDoc, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    ForeignKeyConstraint(["tenant_id", "contract_id"], ["contracts.tenant_id", "contracts.id"]),
+    Index(None, "tenant_id", "contract_id"),
+)

@@ -1,0 +1,352 @@
+"""Contracts and orders through the API: signup with preview, pause, resume, cancellation
+(one day too late), revoke, withdrawal, trial end; bad input changes nothing."""
+
+from datetime import UTC, datetime
+
+from tests.conftest import Merchant, assert_problem
+
+MONTH = {"unit": "month", "count": 1}
+ADDRESS = {
+    "street": "Weg",
+    "house_number": "1",
+    "postcode": "10115",
+    "city": "Berlin",
+    "country": "DE",
+}
+
+
+def post(merchant: Merchant, path: str, body: dict, status: int = 201) -> dict:
+    response = merchant.post(path, json=body)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def catalog(merchant: Merchant) -> dict:
+    coffee = post(
+        merchant,
+        "/v1/products",
+        {"name_de": "Kaffee", "kind": "physical", "tax_category": "reduced"},
+    )
+    box = post(
+        merchant,
+        "/v1/components",
+        {
+            "product_id": coffee["id"],
+            "name_de": "Überraschungsbox",
+            "charge_type": "recurring",
+            "prices": [
+                {"currency": "EUR", "model": "per_unit", "amount": "6.90"},
+                {"currency": "CHF", "model": "per_unit", "amount": "7.50"},
+            ],
+        },
+    )
+    plan = post(
+        merchant,
+        "/v1/plans",
+        {
+            "product_id": coffee["id"],
+            "name_de": "Kaffee-Abo",
+            "addon_components": [box["id"]],
+            "setup_fee": [{"currency": "EUR", "amount": "4.90"}],
+        },
+    )
+    flex = post(
+        merchant,
+        "/v1/plan_variants",
+        {
+            "plan_id": plan["id"],
+            "name_de": "flex",
+            "billing_interval": MONTH,
+            "prices": [
+                {"currency": "EUR", "amount": "14.90"},
+                {"currency": "CHF", "amount": "16.00"},
+            ],
+        },
+    )
+    magazine_plan = post(merchant, "/v1/plans", {"product_id": coffee["id"], "name_de": "Magazin"})
+    magazine = post(
+        merchant,
+        "/v1/plan_variants",
+        {
+            "plan_id": magazine_plan["id"],
+            "name_de": "12 Monate",
+            "billing_interval": {"unit": "year", "count": 1},
+            "minimum_term": {"unit": "month", "count": 12},
+            "renewal": "convert_indefinite",
+            "notice_period": MONTH,
+            "notice_period_after_conversion": MONTH,
+            "prices": [{"currency": "EUR", "amount": "89.00"}],
+        },
+    )
+    b2b = post(
+        merchant,
+        "/v1/plan_variants",
+        {
+            "plan_id": magazine_plan["id"],
+            "name_de": "Firmen",
+            "offered_to_consumers": False,
+            "billing_interval": {"unit": "year", "count": 1},
+            "minimum_term": {"unit": "month", "count": 12},
+            "renewal": "renew",
+            "notice_period": {"unit": "month", "count": 3},
+            "prices": [{"currency": "EUR", "amount": "89.00"}],
+        },
+    )
+    saas_plan = post(
+        merchant,
+        "/v1/plans",
+        {
+            "product_id": coffee["id"],
+            "name_de": "SaaS",
+            "trial": {"length": {"unit": "day", "count": 30}},
+        },
+    )
+    saas = post(
+        merchant,
+        "/v1/plan_variants",
+        {
+            "plan_id": saas_plan["id"],
+            "name_de": "monatlich",
+            "billing_interval": MONTH,
+            "prices": [{"currency": "EUR", "amount": "249.95"}],
+        },
+    )
+    customer = post(
+        merchant,
+        "/v1/customers",
+        {
+            "kind": "person",
+            "first_name": "Erika",
+            "last_name": "Mustermann",
+            "email": "erika@example.com",
+            "billing_address": ADDRESS,
+            "tax_status": "consumer",
+        },
+    )
+    return {
+        "flex": flex["id"],
+        "magazine": magazine["id"],
+        "b2b": b2b["id"],
+        "saas": saas["id"],
+        "box": box["id"],
+        "customer": customer["id"],
+    }
+
+
+def signup(merchant: Merchant, ids: dict, variant: str, **extra) -> dict:
+    return post(
+        merchant,
+        "/v1/orders",
+        {"type": "signup", "customer_id": ids["customer"], "variant_id": ids[variant], **extra},
+    )
+
+
+def test_signup_preview_changes_nothing_and_matches_the_commit(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    order = {
+        "type": "signup",
+        "customer_id": ids["customer"],
+        "variant_id": ids["flex"],
+        "components": [{"component_id": ids["box"], "quantity": "2"}],
+    }
+    preview = post(merchant, "/v1/orders/preview", order, status=200)
+    assert preview["order"] is None
+    assert preview["contract"]["state"] == "active"
+    charges = {c["kind"]: c["amount"] for c in preview["charges"]}
+    # setup 4.90, fee 14.90 for the full first month (starts on its anchor), 2 boxes x 6.90
+    assert charges == {"setup_fee": 490, "recurring_fee": 1490, "component": 1380}
+    assert merchant.get("/v1/contracts").json()["data"] == []
+    assert merchant.get("/v1/audit_events?object_type=contract").json()["data"] == []
+    committed = post(merchant, "/v1/orders", order)
+    assert committed["order"]["type"] == "signup"
+    assert [c["amount"] for c in committed["charges"]] == [c["amount"] for c in preview["charges"]]
+    contract = merchant.get(f"/v1/contracts/{committed['contract']['id']}").json()
+    assert contract["state"] == "active" and contract["currency"] == "EUR"
+    assert {(i["item_type"], i["quantity"]) for i in contract["items"]} == {
+        ("plan_variant", "1"),
+        ("component", "2"),
+    }
+    assert contract["cancellation_preview"]["end_date"] == "2026-12-25"
+    timeline = merchant.get(f"/v1/contracts/{contract['id']}/timeline").json()
+    assert [e["kind"] for e in timeline] == ["signed_up"]
+
+
+def test_trial_signup_and_ending_the_trial(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    created = signup(merchant, ids, "saas")
+    contract = created["contract"]
+    assert contract["state"] == "trial"
+    assert contract["trial_end"] == "2026-12-25" and contract["paid_start"] == "2026-12-25"
+    assert created["charges"] == []  # the first period is billed when the trial ends
+    ended = post(merchant, "/v1/orders", {"type": "end_trial", "contract_id": contract["id"]})
+    assert ended["contract"]["state"] == "active"
+    assert ended["contract"]["paid_start"] == "2026-11-25"
+    assert_problem(
+        merchant.post("/v1/orders", json={"type": "end_trial", "contract_id": contract["id"]}), 409
+    )
+
+
+def test_magazine_cancellation_one_day_too_late(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    contract = signup(merchant, ids, "magazine")["contract"]
+    assert contract["minimum_term_end"] == "2027-11-25"
+    # The notice deadline is 2027-10-25; the letter arrives one day later.
+    merchant.post(
+        "/v1/clock/advance", json={"to": datetime(2027, 10, 26, 9, tzinfo=UTC).isoformat()}
+    )
+    cancelled = post(merchant, "/v1/orders", {"type": "cancel", "contract_id": contract["id"]})
+    state = cancelled["contract"]
+    assert state["state"] == "in_notice"
+    assert state["end_date"] == "2027-11-26"  # one month after receipt, after the term end
+    confirmation = state["cancellation"]["confirmation"]
+    assert confirmation["locale"] == "de"
+    assert "Ablauf des 25. November 2027" in confirmation["text"]
+    assert confirmation["received_at"].startswith("2027-10-26T11:00:00+02:00")
+    again = merchant.post("/v1/orders", json={"type": "cancel", "contract_id": contract["id"]})
+    assert_problem(again, 409)
+    revoked = post(
+        merchant, "/v1/orders", {"type": "revoke_cancellation", "contract_id": contract["id"]}
+    )
+    assert revoked["contract"]["state"] == "active" and revoked["contract"]["end_date"] is None
+    kinds = [e["kind"] for e in merchant.get(f"/v1/contracts/{contract['id']}/timeline").json()]
+    assert kinds == ["signed_up", "cancelled", "cancellation_revoked"]
+
+
+def test_in_time_cancellation_ends_with_the_term(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    contract = signup(merchant, ids, "magazine")["contract"]
+    merchant.post("/v1/clock/advance", json={"to": "2027-10-25T12:00:00+02:00"})
+    cancelled = post(merchant, "/v1/orders", {"type": "cancel", "contract_id": contract["id"]})
+    assert cancelled["contract"]["end_date"] == "2027-11-25"
+    merchant.post("/v1/clock/advance", json={"to": "2027-11-25T00:00:00+01:00"})
+    assert merchant.get(f"/v1/contracts/{contract['id']}").json()["state"] == "ended"
+    assert_problem(
+        merchant.post(
+            "/v1/orders",
+            json={
+                "type": "pause",
+                "contract_id": contract["id"],
+                "start": "2027-12-01",
+                "end": "2027-12-10",
+            },
+        ),
+        409,
+    )
+
+
+def test_holiday_pause_and_early_resume(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    contract = signup(merchant, ids, "flex")["contract"]
+    paused = post(
+        merchant,
+        "/v1/orders",
+        {
+            "type": "pause",
+            "contract_id": contract["id"],
+            "start": "2026-12-20",
+            "end": "2027-01-07",
+        },
+    )
+    assert paused["contract"]["pauses"] == [{"start": "2026-12-20", "end": "2027-01-07"}]
+    overlap = merchant.post(
+        "/v1/orders",
+        json={
+            "type": "pause",
+            "contract_id": contract["id"],
+            "start": "2027-01-01",
+            "end": "2027-01-10",
+        },
+    )
+    assert_problem(overlap, 409)
+    assert_problem(
+        merchant.post(
+            "/v1/orders",
+            json={
+                "type": "pause",
+                "contract_id": contract["id"],
+                "start": "2027-02-10",
+                "end": "2027-02-01",
+            },
+        ),
+        422,
+        "/end",
+    )
+    merchant.post("/v1/clock/advance", json={"to": "2026-12-22T10:00:00+01:00"})
+    assert merchant.get(f"/v1/contracts/{contract['id']}").json()["state"] == "paused"
+    resumed = post(merchant, "/v1/orders", {"type": "resume", "contract_id": contract["id"]})
+    assert resumed["contract"]["pauses"] == [{"start": "2026-12-20", "end": "2026-12-22"}]
+    assert resumed["contract"]["state"] == "active"
+
+
+def test_withdrawal_within_fourteen_days(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    contract = signup(merchant, ids, "magazine")["contract"]
+    merchant.post("/v1/clock/advance", json={"to": "2026-12-10T10:00:00+01:00"})
+    late = merchant.post(
+        "/v1/orders", json={"type": "cancel", "contract_id": contract["id"], "kind": "withdrawal"}
+    )
+    assert_problem(late, 422, "/received_on")
+    other = signup(merchant, ids, "flex")["contract"]
+    withdrawn = post(
+        merchant, "/v1/orders", {"type": "cancel", "contract_id": other["id"], "kind": "withdrawal"}
+    )
+    assert withdrawn["contract"]["state"] == "ended"
+    assert withdrawn["contract"]["cancellation"]["kind"] == "withdrawal"
+
+
+def test_bad_orders_name_the_field_and_change_nothing(
+    merchant: Merchant, other_merchant: Merchant
+) -> None:
+    ids = catalog(merchant)
+    base = {"type": "signup", "customer_id": ids["customer"], "variant_id": ids["flex"]}
+    assert_problem(
+        merchant.post("/v1/orders", json={**base, "variant_id": ids["b2b"]}), 422, "/variant_id"
+    )
+    assert_problem(
+        merchant.post("/v1/orders", json={**base, "customer_id": "cus_nope"}), 422, "/customer_id"
+    )
+    assert_problem(merchant.post("/v1/orders", json={**base, "currency": "USD"}), 422, "/currency")
+    assert_problem(
+        merchant.post(
+            "/v1/orders",
+            json={**base, "components": [{"component_id": ids["box"], "quantity": "-1"}]},
+        ),
+        422,
+        "/components/0/quantity",
+    )
+    assert_problem(
+        merchant.post(
+            "/v1/orders",
+            json={**base, "components": [{"component_id": "cmp_nope", "quantity": "1"}]},
+        ),
+        422,
+        "/components/0/component_id",
+    )
+    assert_problem(merchant.post("/v1/orders", json={**base, "type": "teleport"}), 422)
+    assert_problem(
+        merchant.post("/v1/orders", json={**base, "billing_anchor_day": 32}),
+        422,
+        "/billing_anchor_day",
+    )
+    assert merchant.get("/v1/contracts").json()["data"] == []
+    assert merchant.get("/v1/audit_events?object_type=order").json()["data"] == []
+    signup(merchant, ids, "flex")
+    conflict = merchant.post("/v1/orders", json={**base, "currency": "CHF"})
+    assert_problem(conflict, 409)
+    theirs = catalog(other_merchant)
+    their_contract = signup(other_merchant, theirs, "flex")["contract"]
+    assert_problem(merchant.get(f"/v1/contracts/{their_contract['id']}"), 404)
+    assert_problem(
+        merchant.post("/v1/orders", json={"type": "cancel", "contract_id": their_contract["id"]}),
+        404,
+    )
+    assert len(merchant.get("/v1/contracts").json()["data"]) == 1
+
+
+def test_commit_is_idempotent(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    body = {"type": "signup", "customer_id": ids["customer"], "variant_id": ids["flex"]}
+    first = merchant.post("/v1/orders", json=body, headers={"Idempotency-Key": "signup-1"})
+    second = merchant.post("/v1/orders", json=body, headers={"Idempotency-Key": "signup-1"})
+    assert first.json() == second.json()
+    assert len(merchant.get("/v1/contracts").json()["data"]) == 1
