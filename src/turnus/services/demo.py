@@ -13,6 +13,7 @@ from turnus.domain.tenant import TenantProfile
 from turnus.services import api_keys, tenants
 from turnus.services.context import Actor, TenantContext
 from turnus.services.demo_catalog import seed_catalog
+from turnus.services.demo_customers import seed_customers
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import WallClock
 from turnus.store.tables import tenants as tenants_table
@@ -54,7 +55,7 @@ def seed_demo(uow: UnitOfWork, wall_clock: WallClock, key_file: Path) -> DemoMer
     )
     ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=SEEDER, wall_clock=wall_clock)
     if created:
-        seed_catalog(ctx)
+        seed_customers(ctx, seed_catalog(ctx))
     secret = _read_key(key_file, tenant_id)
     if secret is None:
         _, secret = api_keys.create_key(ctx, "demo key")
