@@ -259,3 +259,21 @@ def test_exactly_one_state_and_ordinary_end_respects_the_minimum_term(
     assert (state is ContractState.ENDED) == (day >= cancelled.end)
     if day < contract.start:
         assert state is ContractState.FUTURE
+
+
+def test_skipping_a_period() -> None:
+    contract = coffee(date(2026, 1, 15))
+    assert contract.next_period_start(date(2026, 3, 3)) == date(2026, 3, 15)
+    assert contract.next_period_start(date(2026, 3, 15)) == date(2026, 4, 15)
+    skipped = contract.skipped(date(2026, 4, 15), today=date(2026, 3, 3))
+    assert skipped.skips == (date(2026, 4, 15),)
+    with pytest.raises(Conflict):
+        skipped.skipped(date(2026, 4, 15), today=date(2026, 3, 3))
+    with pytest.raises(ValidationFailed) as info:
+        contract.skipped(date(2026, 4, 16), today=date(2026, 3, 3))
+    assert "2026-04-15" in info.value.errors[0].reason
+    with pytest.raises(ValidationFailed):
+        contract.skipped(date(2026, 3, 15), today=date(2026, 3, 15))  # already started
+    paused = contract.paused(date(2026, 5, 1), date(2026, 5, 10))
+    with pytest.raises(Conflict):
+        paused.skipped(date(2026, 4, 15), today=date(2026, 3, 3))

@@ -350,3 +350,117 @@ def test_commit_is_idempotent(merchant: Merchant) -> None:
     second = merchant.post("/v1/orders", json=body, headers={"Idempotency-Key": "signup-1"})
     assert first.json() == second.json()
     assert len(merchant.get("/v1/contracts").json()["data"]) == 1
+
+
+def test_coffee_soft_subscription_year(merchant: Merchant) -> None:
+    """Holiday pause, a skip, quantity changes and a cancellation, walking the tenant clock."""
+    ids = catalog(merchant)
+    created = signup(
+        merchant, ids, "flex", components=[{"component_id": ids["box"], "quantity": "1"}]
+    )
+    contract_id = created["contract"]["id"]  # starts 2026-11-25: periods start on the 25th
+    merchant.post("/v1/clock/advance", json={"to": "2026-12-05T10:00:00+01:00"})
+    more = post(
+        merchant,
+        "/v1/orders",
+        {
+            "type": "change_quantity",
+            "contract_id": contract_id,
+            "component_id": ids["box"],
+            "quantity": "3",
+        },
+    )
+    # 20 of 30 days left: 3 x 6.90 x 0.666666667 = 13.80, minus 1 x 6.90 x 0.666666667 = 4.60
+    assert [(c["kind"], c["amount"]) for c in more["charges"]] == [("component_change", 920)]
+    boxes = [i for i in more["contract"]["items"] if i["item_type"] == "component"]
+    assert [(b["quantity"], b["valid_from"]) for b in boxes] == [("3", "2026-12-05")]
+    same = merchant.post(
+        "/v1/orders",
+        json={
+            "type": "change_quantity",
+            "contract_id": contract_id,
+            "component_id": ids["box"],
+            "quantity": "3",
+        },
+    )
+    assert_problem(same, 409)
+
+    skipped = post(merchant, "/v1/orders", {"type": "skip", "contract_id": contract_id})
+    assert skipped["contract"]["skips"] == ["2026-12-25"]
+    assert_problem(
+        merchant.post(
+            "/v1/orders",
+            json={"type": "skip", "contract_id": contract_id, "period_start": "2026-12-25"},
+        ),
+        409,
+    )
+    assert_problem(
+        merchant.post(
+            "/v1/orders",
+            json={"type": "skip", "contract_id": contract_id, "period_start": "2027-01-10"},
+        ),
+        422,
+        "/period_start",
+    )
+
+    post(
+        merchant,
+        "/v1/orders",
+        {"type": "pause", "contract_id": contract_id, "start": "2027-02-01", "end": "2027-02-15"},
+    )
+    assert_problem(
+        merchant.post(
+            "/v1/orders",
+            json={"type": "skip", "contract_id": contract_id, "period_start": "2027-01-25"},
+        ),
+        409,
+    )
+
+    merchant.post("/v1/clock/advance", json={"to": "2027-03-03T10:00:00+01:00"})
+    cancelled = post(merchant, "/v1/orders", {"type": "cancel", "contract_id": contract_id})
+    assert cancelled["contract"]["end_date"] == "2027-03-25"
+    merchant.post("/v1/clock/advance", json={"to": "2027-03-10T10:00:00+01:00"})
+    fewer = post(
+        merchant,
+        "/v1/orders",
+        {
+            "type": "change_quantity",
+            "contract_id": contract_id,
+            "component_id": ids["box"],
+            "quantity": "0",
+        },
+    )
+    # 15 of 28 days left (Feb 25 - Mar 25): 3 x 6.90 x 0.535714286 = 11.09 credited
+    assert [(c["kind"], c["amount"]) for c in fewer["charges"]] == [("component_change", -1109)]
+    assert [i["item_type"] for i in fewer["contract"]["items"]] == ["plan_variant"]
+    timeline = merchant.get(f"/v1/contracts/{contract_id}/timeline").json()
+    assert [e["kind"] for e in timeline] == [
+        "signed_up",
+        "quantity_changed",
+        "skipped",
+        "paused",
+        "cancelled",
+        "quantity_changed",
+    ]
+    assert [e["effective_on"] for e in timeline][2] == "2026-12-25"
+    merchant.post("/v1/clock/advance", json={"to": "2027-03-25T00:00:00+01:00"})
+    assert merchant.get(f"/v1/contracts/{contract_id}").json()["state"] == "ended"
+
+
+def test_quantity_changes_refuse_bad_input(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    contract_id = signup(merchant, ids, "flex")["contract"]["id"]
+    base = {"type": "change_quantity", "contract_id": contract_id, "component_id": ids["box"]}
+    assert_problem(merchant.post("/v1/orders", json={**base, "quantity": "-2"}), 422, "/quantity")
+    assert_problem(
+        merchant.post("/v1/orders", json={**base, "quantity": "1", "component_id": "cmp_nope"}),
+        422,
+        "/component_id",
+    )
+    assert_problem(
+        merchant.post("/v1/orders", json={**base, "quantity": "1", "effective_on": "2026-01-01"}),
+        422,
+        "/effective_on",
+    )
+    timeline = merchant.get(f"/v1/contracts/{contract_id}/timeline").json()
+    assert [e["kind"] for e in timeline] == ["signed_up"]

@@ -35,6 +35,7 @@ contracts = Table(
     Column("trial", JSONDoc, nullable=True),
     Column("intro", JSONDoc, nullable=True),
     Column("pauses", JSONDoc, nullable=False),
+    Column("skips", JSONDoc, nullable=False),
     Column("cancellation", JSONDoc, nullable=True),
     Column("suspended_on", Date, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),

@@ -1,4 +1,5 @@
-"""Contracts and orders (signup, pause, resume, cancel, revoke, end trial), with previews."""
+"""Contracts and orders (signup, pause, resume, skip, quantity changes, cancel, revoke, end
+trial), with previews."""
 
 from __future__ import annotations
 
@@ -71,8 +72,29 @@ class EndTrialOrder(StrictInput):
     on: date | None = Field(None, description="Default: today")
 
 
+class SkipOrder(StrictInput):
+    type: Literal["skip"]
+    contract_id: str
+    period_start: date | None = Field(None, description="Default: the next period")
+
+
+class ChangeQuantityOrder(StrictInput):
+    type: Literal["change_quantity"]
+    contract_id: str
+    component_id: str
+    quantity: Decimal = Field(description="New quantity; 0 removes the component")
+    effective_on: date | None = Field(None, description="Default: today")
+
+
 OrderIn = Annotated[
-    SignupOrder | PauseOrder | ResumeOrder | CancelOrder | RevokeOrder | EndTrialOrder,
+    SignupOrder
+    | PauseOrder
+    | ResumeOrder
+    | CancelOrder
+    | RevokeOrder
+    | EndTrialOrder
+    | SkipOrder
+    | ChangeQuantityOrder,
     Field(discriminator="type"),
 ]
 
@@ -112,6 +134,10 @@ class ItemOut(BaseModel):
     valid_until: date | None
 
 
+class SkipsMixin(BaseModel):
+    skips: list[date] = Field(description="Starts of skipped billing periods")
+
+
 class PauseOut(BaseModel):
     start: date
     end: date
@@ -131,7 +157,7 @@ class CancellationPreview(BaseModel):
     end_date: date = Field(description="Exclusive end if an ordinary cancellation came today")
 
 
-class ContractOut(Output):
+class ContractOut(Output, SkipsMixin):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [

@@ -15,6 +15,8 @@ Rules:
 - Immediate cancellation ends the contract on the day of receipt (the merchant's decision;
   remaining prepaid days are credited by billing). Extraordinary cancellation needs a reason
   and ends on the day of receipt or a requested later date.
+- Skipping leaves out one whole billing period (and its delivery) that has not started yet; it
+  is billed and shipped as if paused. A period is skipped at most once.
 - Withdrawal (Widerruf) is possible within 14 days of conclusion; the contract ends on the day
   of receipt and billing reverses it from the start (charging pro-rata compensation if the
   service started early at the customer's request).
@@ -26,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
+from turnus.domain.catalog.calendar import period_containing
 from turnus.domain.catalog.model import ContractTerms, RenewalMode
 from turnus.domain.catalog.terms import earliest_cancellation_end, minimum_term_end
 from turnus.domain.errors import Conflict, ValidationFailed
@@ -86,6 +89,7 @@ class Lifecycle:
     trial_end: date | None = None  # exclusive end of the trial = first paid day
     billing_anchor: date | None = None
     pauses: tuple[Pause, ...] = ()
+    skips: tuple[date, ...] = ()  # starts of skipped billing periods
     cancellation: Cancellation | None = None
     suspended_on: date | None = None
 
@@ -142,7 +146,7 @@ class Lifecycle:
         )
 
     # -- changes ------------------------------------------------------------------------------
-    def _require_running(self, day: date, pointer: str) -> None:
+    def require_running(self, day: date, pointer: str) -> None:
         if self.state_on(day) is ContractState.ENDED:
             raise Conflict(f"The contract has ended ({self.end}); it cannot change any more.")
         if self.end is not None and day >= self.end:
@@ -150,7 +154,7 @@ class Lifecycle:
 
     def paused(self, start: date, end: date) -> Lifecycle:
         pause = Pause(start, end)
-        self._require_running(start, "/start")
+        self.require_running(start, "/start")
         if start < self.paid_start:
             raise ValidationFailed.field(
                 "/start", f"a contract cannot be paused before its paid start ({self.paid_start})"
@@ -163,6 +167,33 @@ class Lifecycle:
                     f"The pause overlaps the pause from {existing.start} to {existing.end}."
                 )
         return replace(self, pauses=tuple(sorted((*self.pauses, pause), key=lambda p: p.start)))
+
+    def skipped(self, period_start: date, today: date) -> Lifecycle:
+        """Skip the billing period starting on ``period_start`` (one not started yet)."""
+        anchor = self.billing_anchor or self.paid_start
+        period = period_containing(anchor, self.terms.billing_interval, period_start)
+        if period.start != period_start:
+            raise ValidationFailed.field(
+                "/period_start", f"is not the start of a billing period (that is {period.start})"
+            )
+        if period_start <= today:
+            raise ValidationFailed.field(
+                "/period_start", "only periods not yet started can be skipped"
+            )
+        self.require_running(period_start, "/period_start")
+        if period_start < self.paid_start:
+            raise ValidationFailed.field("/period_start", "the trial cannot be skipped")
+        if period_start in self.skips:
+            raise Conflict(f"The period starting {period_start} is already skipped.")
+        if any(p.overlaps(Pause(period.start, period.end)) for p in self.pauses):
+            raise Conflict(f"The period starting {period_start} overlaps a pause.")
+        return replace(self, skips=tuple(sorted((*self.skips, period_start))))
+
+    def next_period_start(self, today: date) -> date:
+        anchor = self.billing_anchor or self.paid_start
+        first = max(today, self.paid_start)
+        period = period_containing(anchor, self.terms.billing_interval, first)
+        return period.start if period.start > today else period.end
 
     def resumed(self, on: date) -> Lifecycle:
         running = self.pause_on(on)
@@ -182,7 +213,7 @@ class Lifecycle:
         requested_end: date | None = None,
         reason: str | None = None,
     ) -> Lifecycle:
-        self._require_running(received_on, "/received_on")
+        self.require_running(received_on, "/received_on")
         if self.cancellation is not None:
             raise Conflict(f"The contract is already cancelled to {self.cancellation.end}.")
         end = self._cancellation_end(kind, received_on, requested_end, reason)

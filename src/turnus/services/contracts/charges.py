@@ -153,3 +153,59 @@ def signup_charges(
             )
         )
     return charges
+
+
+def quantity_change_charges(
+    ctx: TenantContext,
+    contract: dict[str, Any],
+    lifecycle: Lifecycle,
+    component_id: str,
+    old: Decimal,
+    new: Decimal,
+    effective: date,
+) -> list[Charge]:
+    """The prorated difference for the rest of the running period (positive: a charge,
+    negative: a credit). Nothing for usage, one-time or non-prorating components, or when the
+    period is billed in arrears - the billing engine settles those."""
+    component = ctx.scope.get(components, component_id, what="component")
+    if (
+        contract["billing_timing"] != "in_advance"
+        or not component["prorate"]
+        or ChargeType(component["charge_type"]) is not ChargeType.RECURRING
+        or lifecycle.in_trial(effective)
+    ):
+        return []
+    period = period_containing(
+        contract["billing_anchor"], lifecycle.terms.billing_interval, effective
+    )
+    end = min(period.end, lifecycle.end or period.end)
+    if end <= effective:
+        return []
+    price = _catalog_price(
+        ctx,
+        component_id,
+        contract["customer_id"],
+        contract["concluded_on"],
+        period.start,
+        contract["currency"],
+    )
+    if price is None:
+        return []
+    days = (end - effective).days
+    amount = prorate(pricing.exact_amount(price, new), days, period.days) - prorate(
+        pricing.exact_amount(price, old), days, period.days
+    )
+    if amount == 0:
+        return []
+    return [
+        Charge(
+            "component_change",
+            component_id,
+            component["name_de"],
+            new - old,
+            effective,
+            end,
+            amount,
+            contract["currency"],
+        )
+    ]

@@ -25,7 +25,7 @@ from turnus.services.catalog.products import PRODUCT
 from turnus.services.catalog.variants import VARIANT
 from turnus.services.context import TenantContext
 from turnus.services.contracts import storage
-from turnus.services.contracts.charges import signup_charges
+from turnus.services.contracts.charges import quantity_change_charges, signup_charges
 from turnus.services.contracts.confirmation import cancellation_confirmation
 from turnus.services.serialize import jsonable
 from turnus.store.contract_tables import contracts, orders
@@ -174,6 +174,7 @@ def signup(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
         "trial": plan["trial"] if trial is not None else None,
         "intro": plan["intro"],
         "pauses": [],
+        "skips": [],
         "cancellation": None,
         "suspended_on": None,
         "created_at": now,
@@ -295,6 +296,82 @@ def end_trial(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def skip(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
+    today = ctx.today()
+    start = p.get("period_start") or storage.lifecycle_of(
+        storage.get(ctx, p["contract_id"])
+    ).next_period_start(today)
+    return _change(
+        ctx,
+        "skip",
+        {**p, "period_start": start},
+        "skipped",
+        start,
+        lambda lc: lc.skipped(start, today),
+    )
+
+
+def change_quantity(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
+    """Change a component's quantity from a day on; 0 removes it, a new add-on is added. The
+    running period's difference is prorated by days (for components that prorate)."""
+    contract = storage.get(ctx, p["contract_id"], for_update=True)
+    lifecycle = storage.lifecycle_of(contract)
+    effective: date = p.get("effective_on") or ctx.today()
+    lifecycle.require_running(effective, "/effective_on")
+    if effective < contract["start_date"]:
+        raise ValidationFailed.field("/effective_on", "is before the contract starts")
+    quantity = Decimal(p["quantity"])
+    if quantity < 0:
+        raise ValidationFailed.field("/quantity", "must not be negative")
+    plan = records.get(ctx, PLAN, contract["plan_id"])
+    component_id = p["component_id"]
+    allowed = {i["component_id"] for i in plan["included_components"]} | set(
+        plan["addon_components"]
+    )
+    if component_id not in allowed:
+        raise ValidationFailed.field(
+            "/component_id", "is neither included in nor an add-on of the plan"
+        )
+    current = next(
+        (
+            i
+            for i in storage.items_on(ctx, contract["id"], effective)
+            if i["item_type"] == "component" and i["ref_id"] == component_id
+        ),
+        None,
+    )
+    old = current["quantity"] if current else Decimal(0)
+    if old == quantity:
+        raise Conflict(f"The contract already has {quantity} of '{component_id}' on {effective}.")
+    if quantity > 0:
+        records.get_active(ctx, COMPONENT, component_id, "/component_id")
+    if current is not None:
+        storage.end_item(ctx, current, effective)
+    if quantity > 0:
+        storage.add_item(ctx, contract["id"], "component", component_id, quantity, effective)
+    charges = quantity_change_charges(
+        ctx, contract, lifecycle, component_id, old, quantity, effective
+    )
+    storage.record_event(
+        ctx,
+        contract["id"],
+        "quantity_changed",
+        effective,
+        _plain({"component_id": component_id, "from": old, "to": quantity}),
+        None,
+    )
+    after = storage.get(ctx, contract["id"])
+    audit.record(
+        ctx,
+        object_type="contract",
+        object_id=contract["id"],
+        action="quantity_changed",
+        before=contract,
+        after=after,
+    )
+    return _finish(ctx, "change_quantity", after, p, charges)
+
+
 HANDLERS: dict[str, Handler] = {
     "signup": signup,
     "pause": pause,
@@ -302,6 +379,8 @@ HANDLERS: dict[str, Handler] = {
     "cancel": cancel,
     "revoke_cancellation": revoke_cancellation,
     "end_trial": end_trial,
+    "skip": skip,
+    "change_quantity": change_quantity,
 }
 
 

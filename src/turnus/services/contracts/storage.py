@@ -27,6 +27,7 @@ def lifecycle_of(row: dict[str, Any]) -> Lifecycle:
             Pause(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
             for p in row["pauses"]
         ),
+        skips=tuple(date.fromisoformat(d) for d in row["skips"]),
         cancellation=None
         if cancellation is None
         else Cancellation(
@@ -47,6 +48,7 @@ def lifecycle_values(lifecycle: Lifecycle) -> dict[str, Any]:
         "pauses": [
             {"start": p.start.isoformat(), "end": p.end.isoformat()} for p in lifecycle.pauses
         ],
+        "skips": [d.isoformat() for d in lifecycle.skips],
         "suspended_on": lifecycle.suspended_on,
     }
 
@@ -87,6 +89,16 @@ def add_item(
         "created_at": ctx.now(),
     }
     return ctx.scope.insert(contract_items, row)
+
+
+def end_item(ctx: TenantContext, item: dict[str, Any], on: date) -> None:
+    """End an item segment on ``on``; one that would never have applied is removed."""
+    if item["valid_from"] >= on:
+        ctx.uow.connection.execute(
+            ctx.scope.delete_statement(contract_items).where(contract_items.c.id == item["id"])
+        )
+    else:
+        ctx.scope.update(contract_items, item["id"], {"valid_until": on})
 
 
 def record_event(

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("trial", JSONDoc, nullable=True),
         sa.Column("intro", JSONDoc, nullable=True),
         sa.Column("pauses", JSONDoc, nullable=False),
+        sa.Column("skips", JSONDoc, nullable=False),
         sa.Column("cancellation", JSONDoc, nullable=True),
         sa.Column("suspended_on", sa.Date(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
