@@ -30,6 +30,7 @@ contracts = Table(
     Column("trial_end", Date, nullable=True),
     Column("billing_anchor", Date, nullable=False),
     Column("billing_timing", String(20), nullable=False),
+    Column("term_start", Date, nullable=True),
     # the terms, trial and intro as signed: later catalog changes never alter them
     Column("terms", JSONDoc, nullable=False),
     Column("trial", JSONDoc, nullable=True),

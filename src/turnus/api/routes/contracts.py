@@ -86,6 +86,16 @@ class ChangeQuantityOrder(StrictInput):
     effective_on: date | None = Field(None, description="Default: today")
 
 
+class ChangePlanOrder(StrictInput):
+    type: Literal["change_plan"]
+    contract_id: str
+    variant_id: str = Field(description="The new plan variant (same or another plan)")
+    timing: Literal["immediate", "end_of_period"] | None = Field(
+        None, description="Default: the current plan's change_timing"
+    )
+    effective_on: date | None = Field(None, description="Overrides the timing's date")
+
+
 OrderIn = Annotated[
     SignupOrder
     | PauseOrder
@@ -94,7 +104,8 @@ OrderIn = Annotated[
     | RevokeOrder
     | EndTrialOrder
     | SkipOrder
-    | ChangeQuantityOrder,
+    | ChangeQuantityOrder
+    | ChangePlanOrder,
     Field(discriminator="type"),
 ]
 
@@ -176,6 +187,7 @@ class ContractOut(Output, SkipsMixin):
     start_date: date
     trial_end: date | None
     paid_start: date
+    term_start: date | None = Field(description="Start of the commitment after a plan change")
     billing_anchor: date
     billing_timing: str
     terms: TermsOut

@@ -6,7 +6,8 @@ Dates are calendar dates in the tenant's time zone; every end is exclusive (the 
 longer covered).
 
 Rules:
-- The minimum term counts from the paid start (after the trial); pauses do not extend it.
+- The minimum term counts from the paid start (after the trial), or from the day a plan change
+  took effect (a new commitment); pauses do not extend it.
 - A pause is a window ``[start, end)`` inside the contract's life, after the trial; windows
   never overlap. Resuming early ends the running pause on the resume date.
 - Ordinary cancellation ends at the earliest end the terms allow
@@ -88,6 +89,7 @@ class Lifecycle:
     terms: ContractTerms
     trial_end: date | None = None  # exclusive end of the trial = first paid day
     billing_anchor: date | None = None
+    term_start: date | None = None  # start of the current commitment; default: the paid start
     pauses: tuple[Pause, ...] = ()
     skips: tuple[date, ...] = ()  # starts of skipped billing periods
     cancellation: Cancellation | None = None
@@ -103,8 +105,13 @@ class Lifecycle:
         return self.trial_end or self.start
 
     @property
+    def term_begins(self) -> date:
+        """Where the minimum term counts from: the paid start, or the day of a plan change."""
+        return self.term_start or self.paid_start
+
+    @property
     def minimum_term_end(self) -> date | None:
-        return minimum_term_end(self.paid_start, self.terms)
+        return minimum_term_end(self.term_begins, self.terms)
 
     @property
     def fixed_end(self) -> date | None:
@@ -142,7 +149,7 @@ class Lifecycle:
         if self.in_trial(received_on) or received_on < self.start:
             return self.paid_start if self.trial_end else self.start
         return earliest_cancellation_end(
-            self.paid_start, self.terms, received_on, self.billing_anchor or self.paid_start
+            self.term_begins, self.terms, received_on, self.billing_anchor or self.paid_start
         )
 
     # -- changes ------------------------------------------------------------------------------
@@ -167,6 +174,18 @@ class Lifecycle:
                     f"The pause overlaps the pause from {existing.start} to {existing.end}."
                 )
         return replace(self, pauses=tuple(sorted((*self.pauses, pause), key=lambda p: p.start)))
+
+    def with_terms(self, terms: ContractTerms, on: date) -> Lifecycle:
+        """Switch to another plan variant's terms from ``on``; a new commitment starts then
+        (during the trial it starts with the paid start as before)."""
+        self.require_running(on, "/effective_on")
+        if on < self.start:
+            raise ValidationFailed.field("/effective_on", "is before the contract starts")
+        if self.cancellation is not None:
+            raise Conflict(
+                "The contract is cancelled; revoke the cancellation before changing its plan."
+            )
+        return replace(self, terms=terms, term_start=on if on > self.paid_start else None)
 
     def skipped(self, period_start: date, today: date) -> Lifecycle:
         """Skip the billing period starting on ``period_start`` (one not started yet)."""

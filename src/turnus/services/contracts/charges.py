@@ -209,3 +209,74 @@ def quantity_change_charges(
             contract["currency"],
         )
     ]
+
+
+def plan_change_charges(
+    ctx: TenantContext,
+    contract: dict[str, Any],
+    before: Lifecycle,
+    after: Lifecycle,
+    variant: dict[str, Any],
+    effective: date,
+) -> list[Charge]:
+    """For a fee billed in advance: a credit for the unused days of the old variant's running
+    period and a charge for the new variant up to its next period boundary, each prorated over
+    the real length of its own period (a yearly period over 365 or 366 days). Nothing during the
+    trial, or when the change falls on a period boundary of the old schedule (then there is no
+    unused rest)."""
+    if contract["billing_timing"] != "in_advance" or before.in_trial(effective):
+        return []
+    currency = contract["currency"]
+    anchor = contract["billing_anchor"]
+    charges: list[Charge] = []
+    old_period = period_containing(anchor, before.terms.billing_interval, effective)
+    if old_period.start != effective:
+        old_end = min(old_period.end, before.end or old_period.end)
+        old_price = _catalog_price(
+            ctx,
+            contract["variant_id"],
+            contract["customer_id"],
+            contract["concluded_on"],
+            old_period.start,
+            currency,
+        )
+        if old_price is not None and old_end > effective:
+            unused = prorate(
+                pricing.exact_amount(old_price, Decimal(1)),
+                (old_end - effective).days,
+                old_period.days,
+            )
+            charges.append(
+                Charge(
+                    "recurring_fee_credit",
+                    contract["variant_id"],
+                    "Gutschrift bisheriger Tarif",
+                    Decimal(-1),
+                    effective,
+                    old_end,
+                    -unused,
+                    currency,
+                )
+            )
+    new_period = period_containing(anchor, after.terms.billing_interval, effective)
+    new_end = min(new_period.end, after.end or new_period.end)
+    new_price = _catalog_price(
+        ctx, variant["id"], contract["customer_id"], effective, new_period.start, currency
+    )
+    if new_price is not None and new_end > effective:
+        amount = prorate(
+            pricing.exact_amount(new_price, Decimal(1)), (new_end - effective).days, new_period.days
+        )
+        charges.append(
+            Charge(
+                "recurring_fee",
+                variant["id"],
+                variant["name_de"],
+                Decimal(1),
+                effective,
+                new_end,
+                amount,
+                currency,
+            )
+        )
+    return charges

@@ -25,7 +25,11 @@ from turnus.services.catalog.products import PRODUCT
 from turnus.services.catalog.variants import VARIANT
 from turnus.services.context import TenantContext
 from turnus.services.contracts import storage
-from turnus.services.contracts.charges import quantity_change_charges, signup_charges
+from turnus.services.contracts.charges import (
+    plan_change_charges,
+    quantity_change_charges,
+    signup_charges,
+)
 from turnus.services.contracts.confirmation import cancellation_confirmation
 from turnus.services.serialize import jsonable
 from turnus.store.contract_tables import contracts, orders
@@ -170,6 +174,7 @@ def signup(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
         "trial_end": trial_end,
         "billing_anchor": anchor,
         "billing_timing": plan["billing_timing"],
+        "term_start": None,
         "terms": terms_doc(terms),
         "trial": plan["trial"] if trial is not None else None,
         "intro": plan["intro"],
@@ -372,6 +377,79 @@ def change_quantity(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     return _finish(ctx, "change_quantity", after, p, charges)
 
 
+def change_plan(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
+    """Up- or downgrade to another plan variant: immediately (the unused part of the running
+    period is credited, the new fee charged to the next period boundary, both prorated by
+    days) or at the end of the running period - by the current plan's rule unless the order
+    says otherwise. The new variant's terms and commitment start on the effective day."""
+    contract = storage.get(ctx, p["contract_id"], for_update=True)
+    lifecycle = storage.lifecycle_of(contract)
+    variant = records.get_active(ctx, VARIANT, p["variant_id"], "/variant_id")
+    if variant["id"] == contract["variant_id"]:
+        raise Conflict("The contract already runs on this plan variant.")
+    plan = records.get_active(ctx, PLAN, variant["plan_id"], "/variant_id")
+    customer = customers.get_customer(ctx, contract["customer_id"])
+    if customer["tax_status"] == "consumer" and not variant["offered_to_consumers"]:
+        raise ValidationFailed.field("/variant_id", "is offered to businesses only")
+    if contract["currency"] not in price_versions.currencies_of(ctx, variant["id"]):
+        raise ValidationFailed.field(
+            "/variant_id", f"has no price in the contract's currency {contract['currency']}"
+        )
+    timing = p.get("timing") or records.get(ctx, PLAN, contract["plan_id"])["change_timing"]
+    today = ctx.today()
+    if p.get("effective_on") is not None:
+        effective: date = p["effective_on"]
+    elif timing == "end_of_period":
+        effective = lifecycle.next_period_start(today)
+    else:
+        effective = max(today, contract["start_date"])
+    terms = terms_of(variant)
+    changed = lifecycle.with_terms(terms, effective)
+    current = next(
+        i
+        for i in storage.items_on(ctx, contract["id"], effective)
+        if i["item_type"] == "plan_variant"
+    )
+    storage.end_item(ctx, current, effective)
+    storage.add_item(ctx, contract["id"], "plan_variant", variant["id"], Decimal(1), effective)
+    charges = plan_change_charges(ctx, contract, lifecycle, changed, variant, effective)
+    ctx.scope.update(
+        contracts,
+        contract["id"],
+        {
+            **storage.lifecycle_values(changed),
+            "variant_id": variant["id"],
+            "plan_id": plan["id"],
+            "terms": terms_doc(terms),
+            "updated_at": ctx.now(),
+        },
+    )
+    storage.record_event(
+        ctx,
+        contract["id"],
+        "plan_changed",
+        effective,
+        _plain(
+            {
+                "from_variant_id": contract["variant_id"],
+                "to_variant_id": variant["id"],
+                "timing": timing,
+            }
+        ),
+        None,
+    )
+    after = storage.get(ctx, contract["id"])
+    audit.record(
+        ctx,
+        object_type="contract",
+        object_id=contract["id"],
+        action="plan_changed",
+        before=contract,
+        after=after,
+    )
+    return _finish(ctx, "change_plan", after, {**p, "timing": timing}, charges)
+
+
 HANDLERS: dict[str, Handler] = {
     "signup": signup,
     "pause": pause,
@@ -381,6 +459,7 @@ HANDLERS: dict[str, Handler] = {
     "end_trial": end_trial,
     "skip": skip,
     "change_quantity": change_quantity,
+    "change_plan": change_plan,
 }
 
 

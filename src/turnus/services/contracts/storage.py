@@ -23,6 +23,7 @@ def lifecycle_of(row: dict[str, Any]) -> Lifecycle:
         terms=terms_of(row["terms"]),
         trial_end=row["trial_end"],
         billing_anchor=row["billing_anchor"],
+        term_start=row["term_start"],
         pauses=tuple(
             Pause(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
             for p in row["pauses"]
@@ -45,6 +46,7 @@ def lifecycle_values(lifecycle: Lifecycle) -> dict[str, Any]:
     caller)."""
     return {
         "trial_end": lifecycle.trial_end,
+        "term_start": lifecycle.term_start,
         "pauses": [
             {"start": p.start.isoformat(), "end": p.end.isoformat()} for p in lifecycle.pauses
         ],

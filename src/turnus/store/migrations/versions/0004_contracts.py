@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("trial_end", sa.Date(), nullable=True),
         sa.Column("billing_anchor", sa.Date(), nullable=False),
         sa.Column("billing_timing", sa.String(length=20), nullable=False),
+        sa.Column("term_start", sa.Date(), nullable=True),
         sa.Column("terms", JSONDoc, nullable=False),
         sa.Column("trial", JSONDoc, nullable=True),
         sa.Column("intro", JSONDoc, nullable=True),
