@@ -532,3 +532,31 @@ def test_plan_change_refusals(merchant: Merchant) -> None:
     post(merchant, "/v1/orders", {"type": "cancel", "contract_id": contract["id"]})
     assert_problem(merchant.post("/v1/orders", json={**base, "variant_id": ids["magazine"]}), 409)
     assert merchant.get(f"/v1/contracts/{contract['id']}").json()["variant_id"] == ids["flex"]
+
+
+def test_coupon_redeemed_at_signup(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    plan_id = merchant.get(f"/v1/plan_variants/{ids['flex']}").json()["plan_id"]
+    coupon = post(merchant, "/v1/coupons", {
+        "code": "Sommer-24", "name": "20 % für 3 Monate", "kind": "percent", "percent": "20",
+        "duration": "repeating", "duration_periods": 3, "targets": {"plan_ids": [plan_id]},
+        "max_redemptions_per_customer": 1})
+    order = {"type": "signup", "customer_id": ids["customer"], "variant_id": ids["flex"],
+             "coupon_code": "sommer-24",
+             "components": [{"component_id": ids["box"], "quantity": "2"}]}
+    preview = post(merchant, "/v1/orders/preview", order, status=200)
+    assert merchant.get(f"/v1/coupons/{coupon['id']}").json()["redemptions"] == 0
+    # 20 % of 14.90 = 2.98 and of 2 x 6.90 = 2.76; the setup fee is not discounted
+    assert [(c["kind"], c["amount"]) for c in preview["charges"]] == [
+        ("setup_fee", 490), ("recurring_fee", 1490), ("component", 1380),
+        ("discount", -298), ("discount", -276)]
+    committed = post(merchant, "/v1/orders", order)
+    assert committed["charges"] == preview["charges"]
+    assert merchant.get(f"/v1/coupons/{coupon['id']}").json()["redemptions"] == 1
+    again = merchant.post("/v1/orders", json=order)
+    body = assert_problem(again, 422, "/coupon_code")
+    assert "already redeemed" in body["errors"][0]["reason"]
+    assert len(merchant.get("/v1/contracts").json()["data"]) == 1
+    unknown = merchant.post("/v1/orders", json={**order, "coupon_code": "NOPE-1"})
+    assert_problem(unknown, 422, "/coupon_code")
+    assert merchant.get(f"/v1/coupons/{coupon['id']}").json()["redemptions"] == 1

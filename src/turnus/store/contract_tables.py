@@ -96,3 +96,19 @@ orders = Table(
     ForeignKeyConstraint(["tenant_id", "contract_id"], ["contracts.tenant_id", "contracts.id"]),
     Index(None, "tenant_id", "contract_id"),
 )
+
+coupon_redemptions = Table(
+    "coupon_redemptions",
+    metadata,
+    Column("tenant_id", String(40), nullable=False),
+    Column("id", String(40), nullable=False),
+    Column("coupon_id", String(40), nullable=False),
+    Column("customer_id", String(40), nullable=False),
+    Column("contract_id", String(40), nullable=False),
+    Column("redeemed_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    ForeignKeyConstraint(["tenant_id", "coupon_id"], ["coupons.tenant_id", "coupons.id"]),
+    ForeignKeyConstraint(["tenant_id", "contract_id"], ["contracts.tenant_id", "contracts.id"]),
+    Index(None, "tenant_id", "coupon_id", "customer_id"),
+    Index(None, "tenant_id", "contract_id"),
+)

@@ -35,6 +35,7 @@ class SignupOrder(StrictInput):
     )
     with_trial: bool = Field(True, description="Start with the plan's trial, if it has one")
     components: list[ComponentQuantity] = Field(default_factory=list)
+    coupon_code: str | None = Field(None, description="Redeemed at signup (case-insensitive)")
 
 
 class PauseOrder(StrictInput):

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from turnus.domain.catalog.calendar import add, schedule_anchor
+from turnus.domain.catalog.coupons import ChargeKey
 from turnus.domain.contracts.lifecycle import CancellationKind, ContractState, Lifecycle
 from turnus.domain.errors import Conflict, FieldError, ValidationFailed
 from turnus.services import audit, customers, records, tenants
@@ -24,7 +25,7 @@ from turnus.services.catalog.plans import PLAN
 from turnus.services.catalog.products import PRODUCT
 from turnus.services.catalog.variants import VARIANT
 from turnus.services.context import TenantContext
-from turnus.services.contracts import storage
+from turnus.services.contracts import redemptions, storage
 from turnus.services.contracts.charges import (
     plan_change_charges,
     quantity_change_charges,
@@ -191,6 +192,18 @@ def signup(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
         storage.add_item(ctx, row["id"], "component", component_id, quantity, start)
     items = storage.items_on(ctx, row["id"], start)
     charges = signup_charges(ctx, row, lifecycle, plan, variant, items)
+    if p.get("coupon_code"):
+        keys = {variant["id"]: ChargeKey(plan["id"], variant["id"], None)}
+        keys.update({cid: ChargeKey(plan["id"], variant["id"], cid) for cid in quantities})
+        coupon = redemptions.redeem(
+            ctx,
+            p["coupon_code"],
+            customer_id=customer["id"],
+            contract_id=row["id"],
+            currency=currency,
+            charge_keys=list(keys.values()),
+        )
+        charges = charges + redemptions.discount_charges(coupon, charges, keys, currency)
     event = {
         "variant_id": variant["id"],
         "currency": currency,
