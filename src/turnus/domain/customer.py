@@ -1,4 +1,7 @@
-"""Customers: who is billed, where, and under which tax status (pure validation)."""
+"""Customers: who is billed, where, and under which tax status (pure validation).
+
+Everything here is deterministic and free of I/O: the services hand in what the database or the
+tenant clock know (the merchant's country, the current instant)."""
 
 from __future__ import annotations
 
@@ -15,10 +18,16 @@ MAX_CUSTOM_KEY = 40
 MAX_CUSTOM_VALUE = 500
 MAX_TAGS = 30
 MAX_TAG = 40
+MAX_NOTES = 10_000
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9 ()/\-]{5,30}$")
+# Digits, spaces, "-", "/", parentheses; "+" only in front (international prefix).
+_PHONE = re.compile(r"^\+?[0-9 ()/\-]+$")
+_PHONE_DIGITS = (5, 20)
 _POSTCODE_DE = re.compile(r"^[0-9]{5}$")
+
+# VAT ID prefixes that differ from the ISO 3166 code of the country.
+_VAT_PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
 
 
 class CustomerKind(StrEnum):
@@ -33,7 +42,8 @@ class TaxStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Address:
-    """A structured postal address (SEPA requires structured addresses from November 2026)."""
+    """A structured postal address (SEPA requires structured addresses from November 2026).
+    ``recipient`` is for shipping addresses only."""
 
     street: str
     postcode: str
@@ -44,16 +54,26 @@ class Address:
     recipient: str | None = None
 
 
-def address_errors(address: Address, pointer: str) -> Iterator[FieldError]:
+def pointer_token(key: str) -> str:
+    """``key`` as one RFC 6901 reference token ("~" -> "~0", "/" -> "~1")."""
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def address_errors(
+    address: Address, pointer: str, *, shipping: bool = False
+) -> Iterator[FieldError]:
     for name in ("street", "postcode", "city"):
         if not str(getattr(address, name) or "").strip():
             yield FieldError(f"{pointer}/{name}", "must not be empty")
+    if not shipping and address.recipient is not None:
+        yield FieldError(f"{pointer}/recipient", "only a shipping address names a recipient")
     try:
         country = identity.country(address.country, f"{pointer}/country")
     except TurnusError as exc:
         yield from exc.errors
         return
-    if country == "DE" and address.postcode and not _POSTCODE_DE.match(address.postcode.strip()):
+    postcode = (address.postcode or "").strip()
+    if country == "DE" and postcode and not _POSTCODE_DE.match(postcode):
         yield FieldError(f"{pointer}/postcode", "a German postcode has five digits")
 
 
@@ -70,6 +90,28 @@ def normalized_address(address: Address) -> Address:
         address_line_2=clean(address.address_line_2),
         recipient=clean(address.recipient),
     )
+
+
+@dataclass(frozen=True)
+class VatId:
+    """A VAT identification number that passed the format and check-digit test."""
+
+    number: str  # compact, with its country prefix (DE136695976, GB980780684, CHE…MWST)
+    country: str  # ISO 3166-1 alpha-2 of the issuing country (EL -> GR, XI -> GB)
+
+    @property
+    def eu(self) -> bool:
+        return self.country in identity.EU_MEMBER_STATES
+
+
+def checked_vat_id(value: str, pointer: str) -> VatId:
+    """Normalise and check a VAT ID (python-stdnum); ValidationFailed at ``pointer`` if bad."""
+    number = identity.vat_id(value, pointer)
+    if not number[:2].isalpha():
+        # python-stdnum's GB module drops the "GB" prefix; an ID without one came from it.
+        number = f"GB{number}"
+    prefix = number[:2]
+    return VatId(number, _VAT_PREFIX_COUNTRY.get(prefix, prefix))
 
 
 @dataclass(frozen=True)
@@ -91,6 +133,40 @@ class CustomerProfile:
     tags: Sequence[str] = ()
 
 
+def phone_errors(phone: str, pointer: str) -> Iterator[FieldError]:
+    value = phone.strip()
+    digits = sum(ch.isdigit() for ch in value)
+    low, high = _PHONE_DIGITS
+    if not _PHONE.match(value):
+        yield FieldError(pointer, "may contain digits, spaces, a leading +, -, / and parentheses")
+    elif not low <= digits <= high:
+        yield FieldError(pointer, f"has {low} to {high} digits")
+
+
+def custom_field_errors(fields: Mapping[str, str], pointer: str) -> Iterator[FieldError]:
+    if len(fields) > MAX_CUSTOM_FIELDS:
+        yield FieldError(pointer, f"at most {MAX_CUSTOM_FIELDS} fields")
+    for key, value in fields.items():
+        where = f"{pointer}/{pointer_token(key)}"
+        if not key.strip() or len(key) > MAX_CUSTOM_KEY:
+            yield FieldError(where, f"keys have 1 to {MAX_CUSTOM_KEY} characters")
+        if len(value) > MAX_CUSTOM_VALUE:
+            yield FieldError(where, f"values have at most {MAX_CUSTOM_VALUE} characters")
+
+
+def tag_errors(tags: Sequence[str], pointer: str) -> Iterator[FieldError]:
+    for index, tag in enumerate(tags):
+        if not tag.strip() or len(tag.strip()) > MAX_TAG:
+            yield FieldError(f"{pointer}/{index}", f"tags have 1 to {MAX_TAG} characters")
+    if len(normalized_tags(tags)) > MAX_TAGS:
+        yield FieldError(pointer, f"at most {MAX_TAGS} different tags")
+
+
+def normalized_tags(tags: Sequence[str]) -> tuple[str, ...]:
+    """Trimmed, without duplicates, in the order first given."""
+    return tuple(dict.fromkeys(tag.strip() for tag in tags))
+
+
 def _profile_errors(profile: CustomerProfile) -> Iterator[FieldError]:
     if profile.kind is CustomerKind.PERSON:
         for name in ("first_name", "last_name"):
@@ -100,44 +176,37 @@ def _profile_errors(profile: CustomerProfile) -> Iterator[FieldError]:
         yield FieldError("/company_name", "is required for a company")
     if not _EMAIL.match(profile.email.strip()):
         yield FieldError("/email", "is not an email address")
-    if profile.phone is not None and not _PHONE.match(profile.phone.strip()):
-        yield FieldError("/phone", "may contain digits, spaces, +, -, / and parentheses")
+    if profile.phone is not None:
+        yield from phone_errors(profile.phone, "/phone")
     try:
         identity.locale(profile.locale, "/locale")
     except TurnusError as exc:
         yield from exc.errors
     yield from address_errors(profile.billing_address, "/billing_address")
     if profile.shipping_address is not None:
-        yield from address_errors(profile.shipping_address, "/shipping_address")
-    if profile.vat_id:
+        yield from address_errors(profile.shipping_address, "/shipping_address", shipping=True)
+    if profile.vat_id is not None:
         try:
-            identity.vat_id(profile.vat_id, "/vat_id")
+            checked_vat_id(profile.vat_id, "/vat_id")
         except TurnusError as exc:
             yield from exc.errors
-    if profile.tax_exempt and not (profile.tax_exempt_reason or "").strip():
+    reason = (profile.tax_exempt_reason or "").strip()
+    if profile.tax_exempt and not reason:
         yield FieldError("/tax_exempt_reason", "is required when the customer is tax exempt")
-    fields = profile.custom_fields or {}
-    if len(fields) > MAX_CUSTOM_FIELDS:
-        yield FieldError("/custom_fields", f"at most {MAX_CUSTOM_FIELDS} fields")
-    for key, value in fields.items():
-        if not key or len(key) > MAX_CUSTOM_KEY:
-            yield FieldError(f"/custom_fields/{key}", f"keys have 1 to {MAX_CUSTOM_KEY} characters")
-        if len(value) > MAX_CUSTOM_VALUE:
-            yield FieldError(
-                f"/custom_fields/{key}", f"values have at most {MAX_CUSTOM_VALUE} characters"
-            )
-    if len(profile.tags) > MAX_TAGS:
-        yield FieldError("/tags", f"at most {MAX_TAGS} tags")
-    for index, tag in enumerate(profile.tags):
-        if not tag.strip() or len(tag.strip()) > MAX_TAG:
-            yield FieldError(f"/tags/{index}", f"tags have 1 to {MAX_TAG} characters")
+    if not profile.tax_exempt and reason:
+        yield FieldError("/tax_exempt_reason", "only a tax-exempt customer has one")
+    yield from custom_field_errors(profile.custom_fields or {}, "/custom_fields")
+    yield from tag_errors(profile.tags, "/tags")
 
 
 def validated_profile(profile: CustomerProfile) -> CustomerProfile:
     """The profile normalised, or one ValidationFailed listing every bad field."""
     errors = list(_profile_errors(profile))
     if errors:
-        raise ValidationFailed("The customer is not valid.", errors)
+        raise ValidationFailed(
+            "The customer is not valid: " + "; ".join(f"{e.pointer}: {e.reason}" for e in errors),
+            errors,
+        )
     return CustomerProfile(
         kind=profile.kind,
         email=profile.email.strip(),
@@ -147,15 +216,29 @@ def validated_profile(profile: CustomerProfile) -> CustomerProfile:
         first_name=(profile.first_name or "").strip() or None,
         last_name=(profile.last_name or "").strip() or None,
         company_name=(profile.company_name or "").strip() or None,
-        phone=profile.phone.strip() if profile.phone else None,
+        phone=profile.phone.strip() if profile.phone is not None else None,
         shipping_address=(
             normalized_address(profile.shipping_address) if profile.shipping_address else None
         ),
-        vat_id=identity.vat_id(profile.vat_id, "/vat_id") if profile.vat_id else None,
+        vat_id=(
+            checked_vat_id(profile.vat_id, "/vat_id").number if profile.vat_id is not None else None
+        ),
         tax_exempt=profile.tax_exempt,
         tax_exempt_reason=(profile.tax_exempt_reason or "").strip() or None,
         custom_fields=dict(profile.custom_fields or {}),
-        tags=tuple(dict.fromkeys(t.strip() for t in profile.tags)),
+        tags=normalized_tags(profile.tags),
+    )
+
+
+def vat_id_missing(profile: CustomerProfile, merchant_country: str) -> bool:
+    """A business in another EU member state without a VAT ID: allowed, but its invoices cannot
+    use the reverse charge (they carry VAT) until a VAT ID is added."""
+    country = profile.billing_address.country.strip().upper()
+    return (
+        profile.tax_status is TaxStatus.BUSINESS
+        and not profile.vat_id
+        and country in identity.EU_MEMBER_STATES
+        and country != merchant_country.strip().upper()
     )
 
 

@@ -1,4 +1,8 @@
-"""Customer tables: customers, their personal prices and their personal discounts."""
+"""Customer tables: customers, their tags, their personal prices and their personal discounts.
+
+Customers are archived, never deleted (their invoices must stay attributable). Tags are kept
+twice: as a JSON list on the customer (what is read) and one row per tag in ``customer_tags``
+(what the tag filter queries, by index, the same way on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -36,6 +40,8 @@ customers = Table(
     Column("tax_status", String(10), nullable=False),
     Column("vat_id", String(20), nullable=True),
     Column("vat_id_check", JSONDoc, nullable=True),
+    # A business in another EU member state without a VAT ID (no reverse charge possible).
+    Column("vat_id_missing", Boolean, nullable=False),
     Column("tax_exempt", Boolean, nullable=False),
     Column("tax_exempt_reason", String(200), nullable=True),
     Column("external_id", String(100), nullable=True),
@@ -49,6 +55,17 @@ customers = Table(
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
     UniqueConstraint("tenant_id", "external_id"),
     Index(None, "tenant_id", "email"),
+)
+
+customer_tags = Table(
+    "customer_tags",
+    metadata,
+    Column("tenant_id", String(40), nullable=False),
+    Column("customer_id", String(40), nullable=False),
+    Column("tag", String(40), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "customer_id", "tag"),
+    ForeignKeyConstraint(["tenant_id", "customer_id"], ["customers.tenant_id", "customers.id"]),
+    Index(None, "tenant_id", "tag", "customer_id"),
 )
 
 customer_prices = Table(

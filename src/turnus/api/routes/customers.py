@@ -1,4 +1,7 @@
-"""Customers, their personal prices and their personal discounts."""
+"""Customers, their personal prices and their personal discounts.
+
+Customers are archived, never deleted (no DELETE): erasure on request (GDPR) is a later
+capability."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from turnus.api.routes.coupons import AmountIn, AmountOut, TargetsIn, TargetsOut
 from turnus.api.routing import TenantRoute
 from turnus.api.schemas import ListOf, Output, StrictInput, non_null_changes, problem_responses
 from turnus.domain.catalog.coupons import DiscountDuration, DiscountKind
-from turnus.domain.customer import Address, CustomerKind, CustomerProfile, TaxStatus
+from turnus.domain.customer import MAX_NOTES, Address, CustomerKind, CustomerProfile, TaxStatus
 from turnus.services import customer_discounts, customer_prices, customers
 from turnus.services.catalog.coupons import present
 
@@ -28,7 +31,6 @@ ADDRESS_EXAMPLE: dict[str, Any] = {
     "city": "Berlin",
     "country": "DE",
     "address_line_2": None,
-    "recipient": None,
 }
 EXAMPLE: dict[str, Any] = {
     "kind": "person",
@@ -52,16 +54,29 @@ EXAMPLE: dict[str, Any] = {
 
 
 class AddressIn(StrictInput):
+    """A billing address: structured, as SEPA requires from November 2026."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ADDRESS_EXAMPLE]})
+
     street: str = Field(max_length=200)
     house_number: str | None = Field(None, max_length=20)
-    postcode: str = Field(max_length=20)
+    postcode: str = Field(max_length=20, description="Germany: five digits")
     city: str = Field(max_length=100)
-    country: str = Field(description="ISO 3166-1 alpha-2")
+    country: str = Field(description="ISO 3166-1 alpha-2, e.g. DE")
     address_line_2: str | None = Field(None, max_length=200)
-    recipient: str | None = Field(None, max_length=200, description="Shipping: who receives it")
 
     def domain(self) -> Address:
         return Address(**self.model_dump())
+
+
+class ShippingAddressIn(AddressIn):
+    """Where deliveries go, if not to the billing address."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**ADDRESS_EXAMPLE, "recipient": "Max Mustermann"}]}
+    )
+
+    recipient: str | None = Field(None, max_length=200, description="Who receives deliveries")
 
 
 class AddressOut(BaseModel):
@@ -71,6 +86,9 @@ class AddressOut(BaseModel):
     city: str
     country: str
     address_line_2: str | None
+
+
+class ShippingAddressOut(AddressOut):
     recipient: str | None
 
 
@@ -83,17 +101,21 @@ class CustomerCreate(StrictInput):
     company_name: str | None = Field(None, max_length=200)
     email: str = Field(max_length=254)
     phone: str | None = Field(None, max_length=40)
-    locale: str | None = Field(None, description="de or en; default: the merchant's")
+    locale: str | None = Field(
+        None, min_length=1, description="de or en; default: the merchant's default locale"
+    )
     billing_address: AddressIn
-    shipping_address: AddressIn | None = None
+    shipping_address: ShippingAddressIn | None = None
     tax_status: TaxStatus = Field(description="consumer (B2C) or business (B2B)")
-    vat_id: str | None = Field(None, description="Checked by format and check digits")
+    vat_id: str | None = Field(
+        None, max_length=40, description="Checked by format and check digits"
+    )
     tax_exempt: bool = False
     tax_exempt_reason: str | None = Field(None, max_length=200)
     external_id: str | None = Field(None, max_length=100, description="Id in the CRM; unique")
     custom_fields: dict[str, str] = Field(default_factory=dict)
-    tags: list[str] = Field(default_factory=list)
-    notes: str | None = Field(None, max_length=10_000)
+    tags: list[str] = Field(default_factory=list, description="At most 30; deduplicated")
+    notes: str | None = Field(None, max_length=MAX_NOTES)
 
     def profile(self) -> CustomerProfile:
         return CustomerProfile(
@@ -127,16 +149,18 @@ class CustomerPatch(StrictInput):
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=40)
     locale: str | None = None
-    billing_address: AddressIn | None = None
-    shipping_address: AddressIn | None = None
+    billing_address: AddressIn | None = Field(None, description="Replaces the whole address")
+    shipping_address: ShippingAddressIn | None = Field(
+        None, description="Replaces the whole address; null removes it"
+    )
     tax_status: TaxStatus | None = None
-    vat_id: str | None = None
+    vat_id: str | None = Field(None, max_length=40, description="null removes it")
     tax_exempt: bool | None = None
     tax_exempt_reason: str | None = Field(None, max_length=200)
     external_id: str | None = Field(None, max_length=100)
     custom_fields: dict[str, str] | None = None
     tags: list[str] | None = None
-    notes: str | None = Field(None, max_length=10_000)
+    notes: str | None = Field(None, max_length=MAX_NOTES)
 
 
 REQUIRED = frozenset(
@@ -161,6 +185,7 @@ class CustomerOut(Output):
                     "id": "cus_01m887c4g5frb9ztekvt48b713",
                     **EXAMPLE,
                     "vat_id_check": None,
+                    "vat_id_missing": False,
                     "archived_at": None,
                     "created_at": "2026-11-25T10:00:00+01:00",
                     "updated_at": "2026-11-25T10:00:00+01:00",
@@ -178,10 +203,15 @@ class CustomerOut(Output):
     phone: str | None
     locale: str
     billing_address: AddressOut
-    shipping_address: AddressOut | None
+    shipping_address: ShippingAddressOut | None
     tax_status: TaxStatus
     vat_id: str | None
-    vat_id_check: dict[str, Any] | None = Field(description="Result of the VAT ID check")
+    vat_id_check: dict[str, Any] | None = Field(
+        description="Result of the VAT ID check: valid, method, country, eu, checked_at"
+    )
+    vat_id_missing: bool = Field(
+        description="A business in another EU member state without a VAT ID: no reverse charge"
+    )
     tax_exempt: bool
     tax_exempt_reason: str | None
     external_id: str | None
@@ -316,11 +346,10 @@ class EndIn(StrictInput):
     "/{customer_id}/prices",
     status_code=201,
     response_model=CustomerPriceOut,
-    summary="Give the customer a personal price",
+    summary="Give the customer a personal price for a plan variant or component",
     responses=problem_responses(404, 409),
 )
 def create_price(customer_id: str, body: CustomerPriceIn, ctx: Context) -> CustomerPriceOut:
-    customers.get_customer(ctx, customer_id)
     row = customer_prices.create_price(
         ctx,
         customer_id,
@@ -340,8 +369,13 @@ def create_price(customer_id: str, body: CustomerPriceIn, ctx: Context) -> Custo
     summary="List the customer's personal prices",
     responses=problem_responses(404),
 )
-def list_prices(customer_id: str, ctx: Context, page: Pagination) -> ListOf[CustomerPriceOut]:
-    result = customer_prices.list_prices(ctx, customer_id, page)
+def list_prices(
+    customer_id: str,
+    ctx: Context,
+    page: Pagination,
+    target_id: Annotated[str | None, Query(description="Only prices for this item")] = None,
+) -> ListOf[CustomerPriceOut]:
+    result = customer_prices.list_prices(ctx, customer_id, page, target_id=target_id)
     return ListOf[CustomerPriceOut](
         data=[CustomerPriceOut.model_validate(r) for r in result.data], has_more=result.has_more
     )
@@ -350,11 +384,10 @@ def list_prices(customer_id: str, ctx: Context, page: Pagination) -> ListOf[Cust
 @router.post(
     "/{customer_id}/prices/{price_id}/end",
     response_model=CustomerPriceOut,
-    summary="End a personal price",
+    summary="End a personal price (on valid_until, inclusive)",
     responses=problem_responses(404),
 )
 def end_price(customer_id: str, price_id: str, body: EndIn, ctx: Context) -> CustomerPriceOut:
-    customers.get_customer(ctx, customer_id)
     return CustomerPriceOut.model_validate(
         customer_prices.end_price(ctx, customer_id, price_id, body.valid_until)
     )
@@ -384,9 +417,9 @@ class CustomerDiscountIn(StrictInput):
     duration: DiscountDuration
     duration_periods: int | None = None
     targets: TargetsIn = Field(default_factory=TargetsIn)
-    valid_from: date | None = None
-    valid_until: date | None = None
-    reason: str = Field(max_length=200)
+    valid_from: date | None = Field(None, description="Default: today (tenant clock)")
+    valid_until: date | None = Field(None, description="Inclusive; null: open end")
+    reason: str = Field(max_length=200, description="Why the customer gets it (required)")
 
 
 class CustomerDiscountOut(Output):
@@ -410,12 +443,11 @@ class CustomerDiscountOut(Output):
     status_code=201,
     response_model=CustomerDiscountOut,
     summary="Give the customer a personal discount",
-    responses=problem_responses(404),
+    responses=problem_responses(404, 409),
 )
 def create_discount(
     customer_id: str, body: CustomerDiscountIn, ctx: Context
 ) -> CustomerDiscountOut:
-    customers.get_customer(ctx, customer_id)
     values = body.model_dump(exclude={"amounts", "targets"})
     row = customer_discounts.create_discount(
         ctx,
@@ -444,13 +476,12 @@ def list_discounts(customer_id: str, ctx: Context, page: Pagination) -> ListOf[C
 @router.post(
     "/{customer_id}/discounts/{discount_id}/end",
     response_model=CustomerDiscountOut,
-    summary="End a personal discount",
+    summary="End a personal discount (on valid_until, inclusive)",
     responses=problem_responses(404),
 )
 def end_discount(
     customer_id: str, discount_id: str, body: EndIn, ctx: Context
 ) -> CustomerDiscountOut:
-    customers.get_customer(ctx, customer_id)
     return CustomerDiscountOut.model_validate(
         present(customer_discounts.end_discount(ctx, customer_id, discount_id, body.valid_until))
     )

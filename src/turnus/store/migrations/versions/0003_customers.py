@@ -1,4 +1,4 @@
-"""Customers with personal prices and discounts.
+"""Customers with tags, personal prices and discounts.
 
 Revision ID: 0003
 Revises: 0002
@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("tax_status", sa.String(length=10), nullable=False),
         sa.Column("vat_id", sa.String(length=20), nullable=True),
         sa.Column("vat_id_check", JSONDoc, nullable=True),
+        sa.Column("vat_id_missing", sa.Boolean(), nullable=False),
         sa.Column("tax_exempt", sa.Boolean(), nullable=False),
         sa.Column("tax_exempt_reason", sa.String(length=200), nullable=True),
         sa.Column("external_id", sa.String(length=100), nullable=True),
@@ -56,6 +57,25 @@ def upgrade() -> None:
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_customers_tenant_id_email"), ["tenant_id", "email"], unique=False
+        )
+
+    op.create_table(
+        "customer_tags",
+        sa.Column("tenant_id", sa.String(length=40), nullable=False),
+        sa.Column("customer_id", sa.String(length=40), nullable=False),
+        sa.Column("tag", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "customer_id"],
+            ["customers.tenant_id", "customers.id"],
+            name=op.f("fk_customer_tags_tenant_id_customer_id_customers"),
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "customer_id", "tag", name=op.f("pk_customer_tags")),
+    )
+    with op.batch_alter_table("customer_tags", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_tags_tenant_id_tag_customer_id"),
+            ["tenant_id", "tag", "customer_id"],
+            unique=False,
         )
 
     op.create_table(
@@ -126,6 +146,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_customer_discounts_tenant_id_customer_id"))
 
     op.drop_table("customer_discounts")
+    with op.batch_alter_table("customer_tags", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_tags_tenant_id_tag_customer_id"))
+
+    op.drop_table("customer_tags")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customers_tenant_id_email"))
 
