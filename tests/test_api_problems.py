@@ -90,3 +90,38 @@ def test_every_response_carries_a_request_id(merchant: Merchant) -> None:
     hostile = merchant.get("/v1/tenant", headers={"X-Request-Id": "a b\x7f" * 30})
     assert hostile.headers["x-request-id"].startswith("req_")
     assert merchant.get("/v1/nothing").headers["x-request-id"]
+
+
+def test_constraint_violations_from_races_are_conflicts(app, merchant: Merchant) -> None:
+    from sqlalchemy import insert
+
+    from turnus.api.deps import Context
+    from turnus.store.customer_tables import customers
+
+    router = APIRouter(route_class=TenantRoute)
+
+    @router.post("/v1/_duplicate")
+    def duplicate(ctx: Context) -> None:
+        # what a lost race looks like: the write hits a primary key that already exists
+        row = {
+            "tenant_id": ctx.tenant_id,
+            "id": "cus_x",
+            "kind": "person",
+            "email": "a@b.de",
+            "locale": "de",
+            "billing_address": {},
+            "tax_status": "consumer",
+            "tax_exempt": False,
+            "vat_id_missing": False,
+            "custom_fields": {},
+            "tags": [],
+            "created_at": ctx.now(),
+            "updated_at": ctx.now(),
+        }
+        ctx.uow.connection.execute(insert(customers), [row])
+        ctx.uow.connection.execute(insert(customers), [row])
+
+    app.include_router(router)
+    body = assert_problem(merchant.post("/v1/_duplicate", json={}), 409)
+    assert body["type"] == "/problems/conflict"
+    assert merchant.get("/v1/customers").json()["data"] == []

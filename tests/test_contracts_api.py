@@ -468,33 +468,69 @@ def test_quantity_changes_refuse_bad_input(merchant: Merchant) -> None:
 
 def saas_variants(merchant: Merchant) -> dict:
     product = post(merchant, "/v1/products", {"name_de": "Team-Software", "kind": "digital"})
-    plan = post(merchant, "/v1/plans", {"product_id": product["id"], "name_de": "Team",
-                                        "change_timing": "end_of_period"})
-    monthly = post(merchant, "/v1/plan_variants", {
-        "plan_id": plan["id"], "name_de": "monatlich", "billing_interval": MONTH,
-        "offered_to_consumers": False, "prices": [{"currency": "EUR", "amount": "249.95"}]})
-    yearly = post(merchant, "/v1/plan_variants", {
-        "plan_id": plan["id"], "name_de": "jährlich", "billing_interval": {"unit": "year"},
-        "minimum_term": {"unit": "year"}, "renewal": "renew",
-        "notice_period": {"unit": "month", "count": 3}, "offered_to_consumers": False,
-        "prices": [{"currency": "EUR", "amount": "2399.95"}]})
-    company = post(merchant, "/v1/customers", {
-        "kind": "company", "company_name": "Beispiel GmbH", "email": "it@example.com",
-        "billing_address": ADDRESS, "tax_status": "business"})
+    plan = post(
+        merchant,
+        "/v1/plans",
+        {"product_id": product["id"], "name_de": "Team", "change_timing": "end_of_period"},
+    )
+    monthly = post(
+        merchant,
+        "/v1/plan_variants",
+        {
+            "plan_id": plan["id"],
+            "name_de": "monatlich",
+            "billing_interval": MONTH,
+            "offered_to_consumers": False,
+            "prices": [{"currency": "EUR", "amount": "249.95"}],
+        },
+    )
+    yearly = post(
+        merchant,
+        "/v1/plan_variants",
+        {
+            "plan_id": plan["id"],
+            "name_de": "jährlich",
+            "billing_interval": {"unit": "year"},
+            "minimum_term": {"unit": "year"},
+            "renewal": "renew",
+            "notice_period": {"unit": "month", "count": 3},
+            "offered_to_consumers": False,
+            "prices": [{"currency": "EUR", "amount": "2399.95"}],
+        },
+    )
+    company = post(
+        merchant,
+        "/v1/customers",
+        {
+            "kind": "company",
+            "company_name": "Beispiel GmbH",
+            "email": "it@example.com",
+            "billing_address": ADDRESS,
+            "tax_status": "business",
+        },
+    )
     return {"monthly": monthly["id"], "yearly": yearly["id"], "customer": company["id"]}
 
 
 def test_saas_upgrade_mid_period_from_monthly_to_yearly(merchant: Merchant) -> None:
     ids = saas_variants(merchant)
-    contract = signup(merchant, ids, "monthly", start_date="2027-01-01", billing_anchor_day=1,
-                      with_trial=False)["contract"]
-    order = {"type": "change_plan", "contract_id": contract["id"], "variant_id": ids["yearly"],
-             "timing": "immediate", "effective_on": "2027-01-12"}
+    contract = signup(
+        merchant, ids, "monthly", start_date="2027-01-01", billing_anchor_day=1, with_trial=False
+    )["contract"]
+    order = {
+        "type": "change_plan",
+        "contract_id": contract["id"],
+        "variant_id": ids["yearly"],
+        "timing": "immediate",
+        "effective_on": "2027-01-12",
+    }
     preview = post(merchant, "/v1/orders/preview", order, status=200)
     # unused 20/31 of January: 0.645161290 x 249.95 = 161.26 credited;
     # Jan 12 2027 - Jan 1 2028 is 354 of 365 days: 0.969863014 x 2399.95 = 2327.62 charged
     assert [(c["kind"], c["amount"]) for c in preview["charges"]] == [
-        ("recurring_fee_credit", -16126), ("recurring_fee", 232762)]
+        ("recurring_fee_credit", -16126),
+        ("recurring_fee", 232762),
+    ]
     changed = post(merchant, "/v1/orders", order)
     assert changed["charges"] == preview["charges"]
     state = changed["contract"]
@@ -509,8 +545,11 @@ def test_saas_upgrade_mid_period_from_monthly_to_yearly(merchant: Merchant) -> N
 def test_plan_change_at_period_end_by_the_plan_rule(merchant: Merchant) -> None:
     ids = saas_variants(merchant)
     contract = signup(merchant, ids, "monthly", with_trial=False)["contract"]  # from Nov 25
-    changed = post(merchant, "/v1/orders", {"type": "change_plan", "variant_id": ids["yearly"],
-                                            "contract_id": contract["id"]})
+    changed = post(
+        merchant,
+        "/v1/orders",
+        {"type": "change_plan", "variant_id": ids["yearly"], "contract_id": contract["id"]},
+    )
     assert changed["order"]["request"]["timing"] == "end_of_period"
     assert changed["contract"]["term_start"] == "2026-12-25"
     # no unused rest at a period boundary; the yearly fee runs Dec 25 to Nov 25 next year:
@@ -524,11 +563,13 @@ def test_plan_change_refusals(merchant: Merchant) -> None:
     ids = catalog(merchant)
     contract = signup(merchant, ids, "flex")["contract"]
     base = {"type": "change_plan", "contract_id": contract["id"]}
-    assert_problem(merchant.post("/v1/orders", json={**base, "variant_id": ids["b2b"]}), 422,
-                   "/variant_id")
+    assert_problem(
+        merchant.post("/v1/orders", json={**base, "variant_id": ids["b2b"]}), 422, "/variant_id"
+    )
     assert_problem(merchant.post("/v1/orders", json={**base, "variant_id": ids["flex"]}), 409)
-    assert_problem(merchant.post("/v1/orders", json={**base, "variant_id": "var_nope"}), 422,
-                   "/variant_id")
+    assert_problem(
+        merchant.post("/v1/orders", json={**base, "variant_id": "var_nope"}), 422, "/variant_id"
+    )
     post(merchant, "/v1/orders", {"type": "cancel", "contract_id": contract["id"]})
     assert_problem(merchant.post("/v1/orders", json={**base, "variant_id": ids["magazine"]}), 409)
     assert merchant.get(f"/v1/contracts/{contract['id']}").json()["variant_id"] == ids["flex"]
@@ -537,19 +578,37 @@ def test_plan_change_refusals(merchant: Merchant) -> None:
 def test_coupon_redeemed_at_signup(merchant: Merchant) -> None:
     ids = catalog(merchant)
     plan_id = merchant.get(f"/v1/plan_variants/{ids['flex']}").json()["plan_id"]
-    coupon = post(merchant, "/v1/coupons", {
-        "code": "Sommer-24", "name": "20 % für 3 Monate", "kind": "percent", "percent": "20",
-        "duration": "repeating", "duration_periods": 3, "targets": {"plan_ids": [plan_id]},
-        "max_redemptions_per_customer": 1})
-    order = {"type": "signup", "customer_id": ids["customer"], "variant_id": ids["flex"],
-             "coupon_code": "sommer-24",
-             "components": [{"component_id": ids["box"], "quantity": "2"}]}
+    coupon = post(
+        merchant,
+        "/v1/coupons",
+        {
+            "code": "Sommer-24",
+            "name": "20 % für 3 Monate",
+            "kind": "percent",
+            "percent": "20",
+            "duration": "repeating",
+            "duration_periods": 3,
+            "targets": {"plan_ids": [plan_id]},
+            "max_redemptions_per_customer": 1,
+        },
+    )
+    order = {
+        "type": "signup",
+        "customer_id": ids["customer"],
+        "variant_id": ids["flex"],
+        "coupon_code": "sommer-24",
+        "components": [{"component_id": ids["box"], "quantity": "2"}],
+    }
     preview = post(merchant, "/v1/orders/preview", order, status=200)
     assert merchant.get(f"/v1/coupons/{coupon['id']}").json()["redemptions"] == 0
     # 20 % of 14.90 = 2.98 and of 2 x 6.90 = 2.76; the setup fee is not discounted
     assert [(c["kind"], c["amount"]) for c in preview["charges"]] == [
-        ("setup_fee", 490), ("recurring_fee", 1490), ("component", 1380),
-        ("discount", -298), ("discount", -276)]
+        ("setup_fee", 490),
+        ("recurring_fee", 1490),
+        ("component", 1380),
+        ("discount", -298),
+        ("discount", -276),
+    ]
     committed = post(merchant, "/v1/orders", order)
     assert committed["charges"] == preview["charges"]
     assert merchant.get(f"/v1/coupons/{coupon['id']}").json()["redemptions"] == 1

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from turnus.domain.errors import TurnusError
@@ -163,6 +164,20 @@ def from_exception(request: Request, exc: Exception) -> JSONResponse:
             detail = f"{request.method} is not allowed on {request.url.path}."
         return problem_response(
             exc.status_code, slug, detail, request=request, headers=dict(exc.headers or {})
+        )
+    if isinstance(exc, IntegrityError):
+        # A unique or foreign key constraint caught what a concurrent request changed between
+        # the service's check and its write (two customers with one CRM id at the same moment).
+        # The transaction was rolled back; a retry sees the usual 409 or 422 with its reason.
+        logger.info(
+            "integrity conflict", extra={"request_id": getattr(request.state, "request_id", None)}
+        )
+        return problem_response(
+            409,
+            "conflict",
+            "A concurrent change conflicts with this request (a unique value was just taken). "
+            "Nothing was changed; retry to see the reason.",
+            request=request,
         )
     logger.error(
         "unhandled error",
