@@ -6,9 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from pydantic import ConfigDict, Field
 
+from turnus.api.archive_routes import add_archive_routes
 from turnus.api.catalog_schemas import (
     PRICE_EXAMPLES,
     PriceIn,
@@ -177,26 +178,14 @@ def patch_component(component_id: str, body: ComponentPatch, ctx: Context) -> Co
     return component_out(ctx, components.update_component(ctx, component_id, changes))
 
 
-@router.post(
-    "/{component_id}/archive",
-    response_model=ComponentOut,
-    summary="Archive a component",
-    responses=problem_responses(404),
+add_archive_routes(
+    router,
+    label="component",
+    out_model=ComponentOut,
+    present=component_out,
+    archive=components.archive_component,
+    delete=components.delete_component,
 )
-def archive_component(component_id: str, ctx: Context) -> ComponentOut:
-    return component_out(ctx, components.archive_component(ctx, component_id))
-
-
-@router.delete(
-    "/{component_id}",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a component nothing references (else archive it)",
-    responses=problem_responses(404, 409),
-)
-def delete_component(component_id: str, ctx: Context) -> Response:
-    components.delete_component(ctx, component_id)
-    return Response(status_code=204)
 
 
 add_price_version_routes(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from pydantic import ConfigDict, Field
 
+from turnus.api.archive_routes import add_archive_routes
 from turnus.api.catalog_schemas import (
     IntervalIn,
     IntervalOut,
@@ -215,26 +216,14 @@ def patch_variant(variant_id: str, body: VariantPatch, ctx: Context) -> VariantO
     return variant_out(ctx, variants.update_variant(ctx, variant_id, changes, term_changes))
 
 
-@router.post(
-    "/{variant_id}/archive",
-    response_model=VariantOut,
-    summary="Archive a plan variant",
-    responses=problem_responses(404),
+add_archive_routes(
+    router,
+    label="plan variant",
+    out_model=VariantOut,
+    present=variant_out,
+    archive=variants.archive_variant,
+    delete=variants.delete_variant,
 )
-def archive_variant(variant_id: str, ctx: Context) -> VariantOut:
-    return variant_out(ctx, variants.archive_variant(ctx, variant_id))
-
-
-@router.delete(
-    "/{variant_id}",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a plan variant nothing references (else archive it)",
-    responses=problem_responses(404, 409),
-)
-def delete_variant(variant_id: str, ctx: Context) -> Response:
-    variants.delete_variant(ctx, variant_id)
-    return Response(status_code=204)
 
 
 add_price_version_routes(

@@ -6,9 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from turnus.api.archive_routes import add_archive_routes
 from turnus.api.catalog_schemas import IntervalIn, IntervalOut, PriceIn, PriceOut, domain_prices
 from turnus.api.deps import Context, Pagination
 from turnus.api.routing import TenantRoute
@@ -242,23 +243,11 @@ def patch_plan(plan_id: str, body: PlanPatch, ctx: Context) -> PlanOut:
     return PlanOut.model_validate(plans.update_plan(ctx, plan_id, plain, structured))
 
 
-@router.post(
-    "/{plan_id}/archive",
-    response_model=PlanOut,
-    summary="Archive a plan",
-    responses=problem_responses(404),
+add_archive_routes(
+    router,
+    label="plan",
+    out_model=PlanOut,
+    present=lambda ctx, row: PlanOut.model_validate(row),
+    archive=plans.archive_plan,
+    delete=plans.delete_plan,
 )
-def archive_plan(plan_id: str, ctx: Context) -> PlanOut:
-    return PlanOut.model_validate(plans.archive_plan(ctx, plan_id))
-
-
-@router.delete(
-    "/{plan_id}",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a plan nothing references (else archive it)",
-    responses=problem_responses(404, 409),
-)
-def delete_plan(plan_id: str, ctx: Context) -> Response:
-    plans.delete_plan(ctx, plan_id)
-    return Response(status_code=204)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from pydantic import ConfigDict, Field
 
+from turnus.api.archive_routes import add_archive_routes
 from turnus.api.deps import Context, Pagination
 from turnus.api.routing import TenantRoute
 from turnus.api.schemas import ListOf, Output, StrictInput, non_null_changes, problem_responses
@@ -135,23 +136,11 @@ def patch_product(product_id: str, body: ProductPatch, ctx: Context) -> ProductO
     return ProductOut.model_validate(products.update_product(ctx, product_id, changes))
 
 
-@router.post(
-    "/{product_id}/archive",
-    response_model=ProductOut,
-    summary="Archive a product (it stays readable; nothing new can use it)",
-    responses=problem_responses(404),
+add_archive_routes(
+    router,
+    label="product",
+    out_model=ProductOut,
+    present=lambda ctx, row: ProductOut.model_validate(row),
+    archive=products.archive_product,
+    delete=products.delete_product,
 )
-def archive_product(product_id: str, ctx: Context) -> ProductOut:
-    return ProductOut.model_validate(products.archive_product(ctx, product_id))
-
-
-@router.delete(
-    "/{product_id}",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a product nothing references (else archive it)",
-    responses=problem_responses(404, 409),
-)
-def delete_product(product_id: str, ctx: Context) -> Response:
-    products.delete_product(ctx, product_id)
-    return Response(status_code=204)
