@@ -9,6 +9,9 @@ from sqlalchemy import update
 
 from turnus.services import audit
 from turnus.services.context import TenantContext
+
+# Modules whose work falls due at tenant times register their task handlers on import.
+from turnus.services.contracts import clock_tasks as _contract_tasks  # noqa: F401
 from turnus.services.scheduler import TaskRun, run_due
 from turnus.store.tables import tenants
 

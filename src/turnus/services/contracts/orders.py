@@ -25,7 +25,7 @@ from turnus.services.catalog.plans import PLAN
 from turnus.services.catalog.products import PRODUCT
 from turnus.services.catalog.variants import VARIANT
 from turnus.services.context import TenantContext
-from turnus.services.contracts import redemptions, storage
+from turnus.services.contracts import clock_tasks, redemptions, storage
 from turnus.services.contracts.charges import (
     plan_change_charges,
     quantity_change_charges,
@@ -483,6 +483,7 @@ def _finish(
     payload: dict[str, Any],
     charges: list[Any],
 ) -> dict[str, Any]:
+    clock_tasks.schedule_dates(ctx, contract["id"], storage.lifecycle_of(contract))
     shown = view(ctx, contract)
     charge_docs = [_plain(asdict(c)) for c in charges]
     effect = {"state": shown["state"], "end_date": shown["end_date"], "charges": charge_docs}
