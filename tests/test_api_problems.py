@@ -50,7 +50,16 @@ def test_malformed_json_is_a_422_problem(merchant: Merchant) -> None:
     response = merchant.post(
         "/v1/api_keys", content=b'{"name": ', headers={"Content-Type": "application/json"}
     )
-    assert_problem(response, 422)
+    body = assert_problem(response, 422, "")
+    assert body["errors"][0]["reason"] == "the body is not valid JSON"
+
+
+def test_undecodable_body_is_a_422_problem(merchant: Merchant) -> None:
+    response = merchant.post(
+        "/v1/api_keys", content=b"\x80\x81{}", headers={"Content-Type": "application/json"}
+    )
+    body = assert_problem(response, 422, "")
+    assert body["errors"][0]["reason"] == "the body is not valid JSON in UTF-8"
 
 
 def test_bad_query_parameter_is_named(merchant: Merchant) -> None:

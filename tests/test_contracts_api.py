@@ -628,11 +628,22 @@ def kinds(merchant: Merchant, contract_id: str) -> list[tuple[str, str]]:
 
 def test_the_clock_writes_transitions_into_the_timeline(merchant: Merchant) -> None:
     ids = catalog(merchant)
-    business = post(merchant, "/v1/customers", {
-        "kind": "company", "company_name": "Verlag AG", "email": "abo@verlag.example",
-        "billing_address": ADDRESS, "tax_status": "business"})
-    renewing = post(merchant, "/v1/orders", {"type": "signup", "customer_id": business["id"],
-                                             "variant_id": ids["b2b"]})["contract"]["id"]
+    business = post(
+        merchant,
+        "/v1/customers",
+        {
+            "kind": "company",
+            "company_name": "Verlag AG",
+            "email": "abo@verlag.example",
+            "billing_address": ADDRESS,
+            "tax_status": "business",
+        },
+    )
+    renewing = post(
+        merchant,
+        "/v1/orders",
+        {"type": "signup", "customer_id": business["id"], "variant_id": ids["b2b"]},
+    )["contract"]["id"]
     converting = signup(merchant, ids, "magazine")["contract"]["id"]
     trial = signup(merchant, ids, "saas")["contract"]["id"]
     cancelled = signup(merchant, ids, "flex")["contract"]["id"]
@@ -644,10 +655,15 @@ def test_the_clock_writes_transitions_into_the_timeline(merchant: Merchant) -> N
     advanced = merchant.post("/v1/clock/advance", json={"to": "2028-12-01T12:00:00+01:00"})
     assert advanced.status_code == 200, advanced.text
     assert all(t["state"] == "done" for t in advanced.json()["tasks"])
-    assert kinds(merchant, renewing) == [("signed_up", "2026-11-25"),
-                                         ("renewed", "2027-11-25"), ("renewed", "2028-11-25")]
-    assert kinds(merchant, converting) == [("signed_up", "2026-11-25"),
-                                           ("converted_to_indefinite", "2027-11-25")]
+    assert kinds(merchant, renewing) == [
+        ("signed_up", "2026-11-25"),
+        ("renewed", "2027-11-25"),
+        ("renewed", "2028-11-25"),
+    ]
+    assert kinds(merchant, converting) == [
+        ("signed_up", "2026-11-25"),
+        ("converted_to_indefinite", "2027-11-25"),
+    ]
     assert kinds(merchant, trial) == [("signed_up", "2026-11-25"), ("trial_ended", "2026-12-25")]
     assert kinds(merchant, cancelled)[-1] == ("ended", "2026-12-25")
     assert ("ended", "2026-12-25") not in kinds(merchant, revoked)

@@ -137,6 +137,8 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
             # such level, so the pointer leaves it out
             loc = (loc[0], *loc[2:])
         pointer, location = _pointer(loc)
+        if error.get("type") == "json_invalid":
+            pointer = ""  # the body as a whole; the loc only holds the parser's position
         items.append({"pointer": pointer, "location": location, "reason": _reason(error)})
     return items
 
@@ -155,6 +157,17 @@ def from_exception(request: Request, exc: Exception) -> JSONResponse:
         errors = validation_errors(exc)
         detail = "; ".join(f"{e['pointer'] or '(body)'}: {e['reason']}" for e in errors)
         return problem_response(422, "validation-error", detail, errors, request=request)
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 400:
+        # FastAPI's answer to a body it cannot decode (not UTF-8): the same class of problem as
+        # malformed JSON, so the same 422 with the same pointer.
+        reason = "the body is not valid JSON in UTF-8"
+        return problem_response(
+            422,
+            "validation-error",
+            f"(body): {reason}",
+            [{"pointer": "", "location": "body", "reason": reason}],
+            request=request,
+        )
     if isinstance(exc, StarletteHTTPException):
         slug = _STATUS_SLUGS.get(exc.status_code, "http-error")
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
