@@ -208,7 +208,11 @@ def test_magazine_cancellation_one_day_too_late(merchant: Merchant) -> None:
         merchant, "/v1/orders", {"type": "revoke_cancellation", "contract_id": contract["id"]}
     )
     assert revoked["contract"]["state"] == "active" and revoked["contract"]["end_date"] is None
-    kinds = [e["kind"] for e in merchant.get(f"/v1/contracts/{contract['id']}/timeline").json()]
+    kinds = [
+        e["kind"]
+        for e in merchant.get(f"/v1/contracts/{contract['id']}/timeline").json()
+        if not e["kind"].startswith("delivery")
+    ]
     assert kinds == ["signed_up", "cancelled", "cancellation_revoked"]
 
 
@@ -433,8 +437,7 @@ def test_coffee_soft_subscription_year(merchant: Merchant) -> None:
     # 15 of 28 days left (Feb 25 - Mar 25): 3 x 6.90 x 0.535714286 = 11.09 credited
     assert [(c["kind"], c["amount"]) for c in fewer["charges"]] == [("component_change", -1109)]
     assert [i["item_type"] for i in fewer["contract"]["items"]] == ["plan_variant"]
-    timeline = merchant.get(f"/v1/contracts/{contract_id}/timeline").json()
-    assert [e["kind"] for e in timeline] == [
+    assert [k for k, _ in kinds(merchant, contract_id)] == [
         "signed_up",
         "quantity_changed",
         "skipped",
@@ -442,9 +445,32 @@ def test_coffee_soft_subscription_year(merchant: Merchant) -> None:
         "cancelled",
         "quantity_changed",
     ]
-    assert [e["effective_on"] for e in timeline][2] == "2026-12-25"
+    assert kinds(merchant, contract_id)[2] == ("skipped", "2026-12-25")
     merchant.post("/v1/clock/advance", json={"to": "2027-03-25T00:00:00+01:00"})
     assert merchant.get(f"/v1/contracts/{contract_id}").json()["state"] == "ended"
+
+    # deliveries: monthly on the 25th; none in the skipped December period, none after the end
+    due = merchant.get(f"/v1/deliveries?contract_id={contract_id}").json()["data"]
+    assert [(d["due_on"], [i["quantity"] for i in d["items"]]) for d in due] == [
+        ("2027-02-25", ["1", "3"]),
+        ("2027-01-25", ["1", "3"]),
+        ("2026-11-25", ["1", "1"]),
+    ]
+    assert due[0]["shipping_address"]["city"] == "Berlin" and due[0]["state"] == "scheduled"
+    shipped = post(
+        merchant,
+        f"/v1/deliveries/{due[-1]['id']}/ship",
+        {"tracking_number": "00340434"},
+        status=200,
+    )
+    assert shipped["state"] == "shipped" and shipped["tracking_number"] == "00340434"
+    assert_problem(merchant.post(f"/v1/deliveries/{due[-1]['id']}/ship", json={}), 409)
+    exported = merchant.get("/v1/deliveries/export")
+    assert exported.headers["content-type"].startswith("text/csv")
+    lines = exported.text.strip().splitlines()
+    assert lines[0].startswith("delivery_id,due_on,contract_id")
+    assert [line.split(",")[1] for line in lines[1:]] == ["2027-01-25", "2027-02-25"]
+    assert "3 x Überraschungsbox" in lines[1]
 
 
 def test_quantity_changes_refuse_bad_input(merchant: Merchant) -> None:
@@ -622,8 +648,9 @@ def test_coupon_redeemed_at_signup(merchant: Merchant) -> None:
 
 
 def kinds(merchant: Merchant, contract_id: str) -> list[tuple[str, str]]:
+    """The timeline without deliveries (their own test covers those)."""
     events = merchant.get(f"/v1/contracts/{contract_id}/timeline").json()
-    return [(e["kind"], e["effective_on"]) for e in events]
+    return [(e["kind"], e["effective_on"]) for e in events if not e["kind"].startswith("delivery")]
 
 
 def test_the_clock_writes_transitions_into_the_timeline(merchant: Merchant) -> None:

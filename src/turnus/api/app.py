@@ -21,6 +21,7 @@ from turnus.api.routes import (
     contracts,
     coupons,
     customers,
+    deliveries,
     health,
     operator,
     plan_variants,
@@ -78,6 +79,7 @@ def create_app(
         catalog,
         customers,
         contracts,
+        deliveries,
     ):
         app.include_router(module.router)
     _document_problems_as_problem_json(app)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    UniqueConstraint,
 )
 
 from turnus.store.tables import metadata
@@ -111,4 +112,25 @@ coupon_redemptions = Table(
     ForeignKeyConstraint(["tenant_id", "contract_id"], ["contracts.tenant_id", "contracts.id"]),
     Index(None, "tenant_id", "coupon_id", "customer_id"),
     Index(None, "tenant_id", "contract_id"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("tenant_id", String(40), nullable=False),
+    Column("id", String(40), nullable=False),
+    Column("contract_id", String(40), nullable=False),
+    Column("customer_id", String(40), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("recipient", String(300), nullable=False),
+    Column("shipping_address", JSONDoc, nullable=False),
+    Column("items", JSONDoc, nullable=False),
+    Column("tracking_number", String(100), nullable=True),
+    Column("shipped_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    ForeignKeyConstraint(["tenant_id", "contract_id"], ["contracts.tenant_id", "contracts.id"]),
+    UniqueConstraint("tenant_id", "contract_id", "due_on"),
+    Index(None, "tenant_id", "state", "due_on"),
 )

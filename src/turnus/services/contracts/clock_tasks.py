@@ -14,14 +14,16 @@ from zoneinfo import ZoneInfo
 
 from turnus.domain.catalog.calendar import shift
 from turnus.domain.catalog.model import RenewalMode
+from turnus.domain.contracts.deliveries import next_delivery
 from turnus.domain.contracts.lifecycle import Lifecycle
 from turnus.services import scheduler
 from turnus.services.context import TenantContext
-from turnus.services.contracts import storage
+from turnus.services.contracts import deliveries, storage
 
 TRIAL_END = "contract.trial_end"
 TERM_END = "contract.term_end"
 CONTRACT_END = "contract.end"
+DELIVERY = "contract.delivery"
 
 
 def _midnight(ctx: TenantContext, day: date) -> datetime:
@@ -40,6 +42,10 @@ def _schedule(ctx: TenantContext, kind: str, contract_id: str, day: date) -> Non
 
 def schedule_dates(ctx: TenantContext, contract_id: str, lifecycle: Lifecycle) -> None:
     """Schedule the tasks for the dates a contract has now (idempotent)."""
+    if deliveries.is_physical(ctx, storage.get(ctx, contract_id)):
+        upcoming = next_delivery(lifecycle, min(ctx.today(), lifecycle.paid_start))
+        if upcoming is not None:
+            _schedule(ctx, DELIVERY, contract_id, upcoming)
     if lifecycle.trial_end is not None:
         _schedule(ctx, TRIAL_END, contract_id, lifecycle.trial_end)
     if lifecycle.minimum_term_end is not None:
@@ -86,3 +92,12 @@ def _contract_end(ctx: TenantContext, payload: dict[str, Any]) -> None:
     if lifecycle.end == day:
         reason = lifecycle.cancellation.kind.value if lifecycle.cancellation else "fixed_term"
         storage.record_event(ctx, row["id"], "ended", day, {"reason": reason}, None)
+
+
+@scheduler.task_handler(DELIVERY)
+def _delivery(ctx: TenantContext, payload: dict[str, Any]) -> None:
+    following = deliveries.due_and_next(
+        ctx, payload["contract_id"], date.fromisoformat(payload["date"])
+    )
+    if following is not None:
+        _schedule(ctx, DELIVERY, payload["contract_id"], following)
