@@ -266,6 +266,32 @@ def clock_advance(
         )
 
 
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run one pass and exit")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between passes")] = 30.0,
+) -> None:
+    """Run due work (renewals, trial ends, deliveries, ...) for live tenants in real time."""
+    import time
+
+    from turnus.services.worker import run_live_tenants
+
+    engine = create_database_engine(settings().database_url)
+    try:
+        while True:
+            result = run(lambda: run_live_tenants(engine, SystemWallClock()))
+            out.print(
+                f"worker pass: {result.tenants} tenant(s), {result.tasks} task(s), "
+                f"{result.failed} failed",
+                highlight=False,
+            )
+            if once:
+                return
+            time.sleep(interval)
+    finally:
+        engine.dispose()
+
+
 @demo_app.command("seed")
 def demo_seed(
     key_file: Annotated[Path, typer.Option(help="Where the demo key is kept")] = Path(

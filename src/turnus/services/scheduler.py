@@ -87,6 +87,8 @@ def _next_due(ctx: TenantContext, until: datetime) -> dict[str, Any] | None:
         ctx.scope.select(scheduled_tasks)
         .where(scheduled_tasks.c.state == "pending", scheduled_tasks.c.due_at <= until)
         .order_by(scheduled_tasks.c.due_at, scheduled_tasks.c.id)
+        # several workers on PostgreSQL: each takes tasks the others have not locked
+        .with_for_update(skip_locked=True)
     )
     return ctx.scope.first(statement)
 
