@@ -42,6 +42,7 @@ def invoke(*args: str):  # type: ignore[no-untyped-def]
 def test_every_command_has_help() -> None:
     for command in (
         ["serve"],
+        ["worker"],
         ["db", "upgrade"],
         ["tenant", "create"],
         ["api-key", "create"],
