@@ -698,3 +698,23 @@ def test_the_clock_writes_transitions_into_the_timeline(merchant: Merchant) -> N
     again = merchant.post("/v1/clock/advance", json={"to": "2028-12-02T12:00:00+01:00"})
     assert again.json()["tasks"] == []
     assert len(kinds(merchant, renewing)) == 3
+
+
+def test_one_time_charge(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    product = post(merchant, "/v1/products", {"name_de": "Kaffeemühle", "kind": "physical"})
+    grinder = post(merchant, "/v1/components", {
+        "product_id": product["id"], "name_de": "Kaffeemühle", "charge_type": "one_time",
+        "prices": [{"currency": "EUR", "model": "per_unit", "amount": "49.00"}]})
+    contract_id = signup(merchant, ids, "flex")["contract"]["id"]
+    order = {"type": "one_time_charge", "contract_id": contract_id,
+             "component_id": grinder["id"], "quantity": "2"}
+    charged = post(merchant, "/v1/orders", order)
+    assert [(c["kind"], c["amount"]) for c in charged["charges"]] == [("one_time", 9800)]
+    one_time = [i for i in charged["contract"]["items"] if i["item_type"] == "one_time"]
+    assert [(i["quantity"], i["valid_from"], i["valid_until"]) for i in one_time] == [
+        ("2", "2026-11-25", "2026-11-26")]
+    assert_problem(merchant.post("/v1/orders", json={**order, "quantity": "0"}), 422, "/quantity")
+    assert_problem(merchant.post("/v1/orders", json={**order, "component_id": ids["box"]}), 422,
+                   "/component_id")
+    assert kinds(merchant, contract_id)[-1] == ("one_time_charged", "2026-11-25")

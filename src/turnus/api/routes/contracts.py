@@ -97,6 +97,14 @@ class ChangePlanOrder(StrictInput):
     effective_on: date | None = Field(None, description="Overrides the timing's date")
 
 
+class OneTimeChargeOrder(StrictInput):
+    type: Literal["one_time_charge"]
+    contract_id: str
+    component_id: str = Field(description="A one-time component (hardware, a service visit)")
+    quantity: Decimal = Field(Decimal(1), description="Positive")
+    on: date | None = Field(None, description="Default: today")
+
+
 OrderIn = Annotated[
     SignupOrder
     | PauseOrder
@@ -106,7 +114,8 @@ OrderIn = Annotated[
     | EndTrialOrder
     | SkipOrder
     | ChangeQuantityOrder
-    | ChangePlanOrder,
+    | ChangePlanOrder
+    | OneTimeChargeOrder,
     Field(discriminator="type"),
 ]
 

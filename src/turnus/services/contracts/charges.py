@@ -280,3 +280,32 @@ def plan_change_charges(
             )
         )
     return charges
+
+
+def one_time_charge_of(
+    ctx: TenantContext,
+    contract: dict[str, Any],
+    component: dict[str, Any],
+    quantity: Decimal,
+    day: date,
+) -> Charge | None:
+    price = _catalog_price(
+        ctx,
+        component["id"],
+        contract["customer_id"],
+        contract["concluded_on"],
+        day,
+        contract["currency"],
+    )
+    if price is None:
+        return None
+    return Charge(
+        "one_time",
+        component["id"],
+        component["name_de"],
+        quantity,
+        day,
+        None,
+        pricing.amount_for(price, quantity),
+        contract["currency"],
+    )

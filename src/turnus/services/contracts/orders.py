@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,7 @@ from turnus.services.catalog.variants import VARIANT
 from turnus.services.context import TenantContext
 from turnus.services.contracts import clock_tasks, redemptions, storage
 from turnus.services.contracts.charges import (
+    one_time_charge_of,
     plan_change_charges,
     quantity_change_charges,
     signup_charges,
@@ -463,6 +464,55 @@ def change_plan(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     return _finish(ctx, "change_plan", after, {**p, "timing": timing}, charges)
 
 
+def one_time_charge(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
+    """Charge a one-time component (hardware, a service visit) on a day of the contract. It is
+    kept as a one-day item of the contract, which billing picks up like any other item."""
+    contract = storage.get(ctx, p["contract_id"], for_update=True)
+    lifecycle = storage.lifecycle_of(contract)
+    day: date = p.get("on") or max(ctx.today(), contract["start_date"])
+    lifecycle.require_running(day, "/on")
+    if day < contract["start_date"]:
+        raise ValidationFailed.field("/on", "is before the contract starts")
+    component = records.get_active(ctx, COMPONENT, p["component_id"], "/component_id")
+    if component["charge_type"] != "one_time":
+        raise ValidationFailed.field("/component_id", "is not a one-time component")
+    quantity = Decimal(1) if p.get("quantity") is None else Decimal(p["quantity"])
+    if quantity <= 0:
+        raise ValidationFailed.field("/quantity", "must be positive")
+    charge = one_time_charge_of(ctx, contract, component, quantity, day)
+    if charge is None:
+        raise ValidationFailed.field(
+            "/component_id", f"has no price in the contract's currency {contract['currency']}"
+        )
+    storage.add_item(
+        ctx,
+        contract["id"],
+        "one_time",
+        component["id"],
+        quantity,
+        day,
+        valid_until=day + timedelta(days=1),
+    )
+    storage.record_event(
+        ctx,
+        contract["id"],
+        "one_time_charged",
+        day,
+        _plain({"component_id": component["id"], "quantity": quantity, "amount": charge.amount}),
+        None,
+    )
+    after = storage.get(ctx, contract["id"])
+    audit.record(
+        ctx,
+        object_type="contract",
+        object_id=contract["id"],
+        action="one_time_charged",
+        before=contract,
+        after=after,
+    )
+    return _finish(ctx, "one_time_charge", after, p, [charge])
+
+
 HANDLERS: dict[str, Handler] = {
     "signup": signup,
     "pause": pause,
@@ -473,6 +523,7 @@ HANDLERS: dict[str, Handler] = {
     "skip": skip,
     "change_quantity": change_quantity,
     "change_plan": change_plan,
+    "one_time_charge": one_time_charge,
 }
 
 

@@ -79,6 +79,7 @@ def add_item(
     ref_id: str,
     quantity: Decimal,
     valid_from: date,
+    valid_until: date | None = None,
 ) -> dict[str, Any]:
     row = {
         "id": new_id("itm"),
@@ -87,7 +88,7 @@ def add_item(
         "ref_id": ref_id,
         "quantity": quantity,
         "valid_from": valid_from,
-        "valid_until": None,
+        "valid_until": valid_until,
         "created_at": ctx.now(),
     }
     return ctx.scope.insert(contract_items, row)
