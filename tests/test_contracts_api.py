@@ -251,7 +251,9 @@ def test_holiday_pause_and_early_resume(merchant: Merchant) -> None:
             "end": "2027-01-07",
         },
     )
-    assert paused["contract"]["pauses"] == [{"start": "2026-12-20", "end": "2027-01-07"}]
+    assert paused["contract"]["pauses"] == [
+        {"start": "2026-12-20", "end": "2027-01-07", "fee": None}
+    ]
     overlap = merchant.post(
         "/v1/orders",
         json={
@@ -278,7 +280,9 @@ def test_holiday_pause_and_early_resume(merchant: Merchant) -> None:
     merchant.post("/v1/clock/advance", json={"to": "2026-12-22T10:00:00+01:00"})
     assert merchant.get(f"/v1/contracts/{contract['id']}").json()["state"] == "paused"
     resumed = post(merchant, "/v1/orders", {"type": "resume", "contract_id": contract["id"]})
-    assert resumed["contract"]["pauses"] == [{"start": "2026-12-20", "end": "2026-12-22"}]
+    assert resumed["contract"]["pauses"] == [
+        {"start": "2026-12-20", "end": "2026-12-22", "fee": None}
+    ]
     assert resumed["contract"]["state"] == "active"
 
 
@@ -703,18 +707,50 @@ def test_the_clock_writes_transitions_into_the_timeline(merchant: Merchant) -> N
 def test_one_time_charge(merchant: Merchant) -> None:
     ids = catalog(merchant)
     product = post(merchant, "/v1/products", {"name_de": "Kaffeemühle", "kind": "physical"})
-    grinder = post(merchant, "/v1/components", {
-        "product_id": product["id"], "name_de": "Kaffeemühle", "charge_type": "one_time",
-        "prices": [{"currency": "EUR", "model": "per_unit", "amount": "49.00"}]})
+    grinder = post(
+        merchant,
+        "/v1/components",
+        {
+            "product_id": product["id"],
+            "name_de": "Kaffeemühle",
+            "charge_type": "one_time",
+            "prices": [{"currency": "EUR", "model": "per_unit", "amount": "49.00"}],
+        },
+    )
     contract_id = signup(merchant, ids, "flex")["contract"]["id"]
-    order = {"type": "one_time_charge", "contract_id": contract_id,
-             "component_id": grinder["id"], "quantity": "2"}
+    order = {
+        "type": "one_time_charge",
+        "contract_id": contract_id,
+        "component_id": grinder["id"],
+        "quantity": "2",
+    }
     charged = post(merchant, "/v1/orders", order)
     assert [(c["kind"], c["amount"]) for c in charged["charges"]] == [("one_time", 9800)]
     one_time = [i for i in charged["contract"]["items"] if i["item_type"] == "one_time"]
     assert [(i["quantity"], i["valid_from"], i["valid_until"]) for i in one_time] == [
-        ("2", "2026-11-25", "2026-11-26")]
+        ("2", "2026-11-25", "2026-11-26")
+    ]
     assert_problem(merchant.post("/v1/orders", json={**order, "quantity": "0"}), 422, "/quantity")
-    assert_problem(merchant.post("/v1/orders", json={**order, "component_id": ids["box"]}), 422,
-                   "/component_id")
+    assert_problem(
+        merchant.post("/v1/orders", json={**order, "component_id": ids["box"]}),
+        422,
+        "/component_id",
+    )
     assert kinds(merchant, contract_id)[-1] == ("one_time_charged", "2026-11-25")
+
+
+def test_pause_with_a_reduced_fee(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    contract_id = signup(merchant, ids, "flex")["contract"]["id"]
+    base = {"type": "pause", "contract_id": contract_id, "start": "2027-07-01", "end": "2027-09-01"}
+    assert_problem(merchant.post("/v1/orders", json={**base, "fee": "2.999"}), 422, "/fee")
+    assert_problem(merchant.post("/v1/orders", json={**base, "fee": "-1"}), 422, "/fee")
+    paused = post(merchant, "/v1/orders", {**base, "fee": "2.90"})
+    assert paused["contract"]["pauses"] == [
+        {"start": "2027-07-01", "end": "2027-09-01", "fee": 290}
+    ]
+    merchant.post("/v1/clock/advance", json={"to": "2027-08-01T10:00:00+02:00"})
+    resumed = post(merchant, "/v1/orders", {"type": "resume", "contract_id": contract_id})
+    assert resumed["contract"]["pauses"] == [
+        {"start": "2027-07-01", "end": "2027-08-01", "fee": 290}
+    ]

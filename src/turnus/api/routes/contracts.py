@@ -43,6 +43,11 @@ class PauseOrder(StrictInput):
     contract_id: str
     start: date
     end: date = Field(description="Exclusive: the first day of service again")
+    fee: Decimal | None = Field(
+        None,
+        description="Reduced fee per paused period (major units "
+        "of the contract currency); default: free",
+    )
 
 
 class ResumeOrder(StrictInput):
@@ -162,6 +167,7 @@ class SkipsMixin(BaseModel):
 class PauseOut(BaseModel):
     start: date
     end: date
+    fee: int | None = Field(None, description="Reduced fee per paused period, minor units")
 
 
 class TermsOut(BaseModel):

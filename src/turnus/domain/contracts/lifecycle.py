@@ -58,6 +58,7 @@ class CancellationKind(StrEnum):
 class Pause:
     start: date
     end: date  # exclusive
+    fee: int | None = None  # reduced fee per paused billing period, minor units; None: free
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
@@ -159,8 +160,10 @@ class Lifecycle:
         if self.end is not None and day >= self.end:
             raise ValidationFailed.field(pointer, f"is on or after the contract's end ({self.end})")
 
-    def paused(self, start: date, end: date) -> Lifecycle:
-        pause = Pause(start, end)
+    def paused(self, start: date, end: date, fee: int | None = None) -> Lifecycle:
+        if fee is not None and fee < 0:
+            raise ValidationFailed.field("/fee", "must not be negative")
+        pause = Pause(start, end, fee)
         self.require_running(start, "/start")
         if start < self.paid_start:
             raise ValidationFailed.field(
@@ -222,7 +225,7 @@ class Lifecycle:
             if upcoming is None:
                 raise Conflict(f"The contract is not paused on {on}.")
             return replace(self, pauses=tuple(p for p in self.pauses if p != upcoming))
-        shortened = Pause(running.start, on)
+        shortened = Pause(running.start, on, running.fee)
         return replace(self, pauses=tuple(shortened if p == running else p for p in self.pauses))
 
     def cancelled(

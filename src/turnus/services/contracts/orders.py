@@ -17,6 +17,7 @@ from turnus.domain.catalog.calendar import add, schedule_anchor
 from turnus.domain.catalog.coupons import ChargeKey
 from turnus.domain.contracts.lifecycle import CancellationKind, ContractState, Lifecycle
 from turnus.domain.errors import Conflict, FieldError, ValidationFailed
+from turnus.domain.money import minor_unit_exponent, to_minor_units
 from turnus.services import audit, customers, records, tenants
 from turnus.services.catalog import price_versions
 from turnus.services.catalog.codec import terms_doc, terms_of, trial_of
@@ -247,8 +248,14 @@ def _change(
 
 
 def pause(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
+    """``fee``: an optional reduced fee per paused billing period, in the contract's currency
+    (major units); billing charges it instead of the regular fee."""
+    fee: int | None = None
+    if p.get("fee") is not None:
+        contract = storage.get(ctx, p["contract_id"])
+        fee = minor_amount(Decimal(p["fee"]), contract["currency"], "/fee")
     return _change(
-        ctx, "pause", p, "paused", p["start"], lambda lc: lc.paused(p["start"], p["end"])
+        ctx, "pause", p, "paused", p["start"], lambda lc: lc.paused(p["start"], p["end"], fee)
     )
 
 
@@ -549,3 +556,12 @@ def _iso(value: date | None) -> str | None:
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = jsonable(data)
     return result
+
+
+def minor_amount(amount: Decimal, currency: str, pointer: str) -> int:
+    exponent = minor_unit_exponent(currency)
+    if amount != amount.quantize(Decimal(1).scaleb(-exponent)) or amount < 0:
+        raise ValidationFailed.field(
+            pointer, f"must be a non-negative {currency} amount with at most {exponent} decimals"
+        )
+    return to_minor_units(amount, currency)

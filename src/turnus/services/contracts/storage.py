@@ -25,7 +25,7 @@ def lifecycle_of(row: dict[str, Any]) -> Lifecycle:
         billing_anchor=row["billing_anchor"],
         term_start=row["term_start"],
         pauses=tuple(
-            Pause(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
+            Pause(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), p.get("fee"))
             for p in row["pauses"]
         ),
         skips=tuple(date.fromisoformat(d) for d in row["skips"]),
@@ -48,7 +48,8 @@ def lifecycle_values(lifecycle: Lifecycle) -> dict[str, Any]:
         "trial_end": lifecycle.trial_end,
         "term_start": lifecycle.term_start,
         "pauses": [
-            {"start": p.start.isoformat(), "end": p.end.isoformat()} for p in lifecycle.pauses
+            {"start": p.start.isoformat(), "end": p.end.isoformat(), "fee": p.fee}
+            for p in lifecycle.pauses
         ],
         "skips": [d.isoformat() for d in lifecycle.skips],
         "suspended_on": lifecycle.suspended_on,
