@@ -754,3 +754,30 @@ def test_pause_with_a_reduced_fee(merchant: Merchant) -> None:
     assert resumed["contract"]["pauses"] == [
         {"start": "2027-07-01", "end": "2027-08-01", "fee": 290}
     ]
+
+
+def test_withdrawal_after_an_early_start_is_compensated(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    early = signup(merchant, ids, "flex")["contract"]["id"]
+    plain = signup(merchant, ids, "flex")["contract"]["id"]
+    merchant.post("/v1/clock/advance", json={"to": "2026-12-05T10:00:00+01:00"})
+    withdrawn = post(
+        merchant,
+        "/v1/orders",
+        {
+            "type": "cancel",
+            "contract_id": early,
+            "kind": "withdrawal",
+            "service_started_early": True,
+        },
+    )
+    # 10 of 30 days served: 0.333333333 x 14.90 = 4.97
+    assert [(c["kind"], c["amount"]) for c in withdrawn["charges"]] == [
+        ("withdrawal_compensation", 497)
+    ]
+    assert withdrawn["contract"]["cancellation"]["service_started_early"] is True
+    nothing = post(
+        merchant, "/v1/orders", {"type": "cancel", "contract_id": plain, "kind": "withdrawal"}
+    )
+    assert nothing["charges"] == []
+    assert nothing["contract"]["state"] == "ended"

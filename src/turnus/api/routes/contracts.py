@@ -65,6 +65,11 @@ class CancelOrder(StrictInput):
         None, description="Ordinary: a later end than the earliest possible"
     )
     reason: str | None = Field(None, max_length=500, description="Required if extraordinary")
+    service_started_early: bool = Field(
+        False,
+        description="Withdrawal: the service began within the withdrawal period at the "
+        "customer's request, so the days served are compensated",
+    )
 
 
 class RevokeOrder(StrictInput):

@@ -309,3 +309,47 @@ def one_time_charge_of(
         pricing.amount_for(price, quantity),
         contract["currency"],
     )
+
+
+def withdrawal_compensation(
+    ctx: TenantContext, contract: dict[str, Any], lifecycle: Lifecycle, received: date
+) -> list[Charge]:
+    """Compensation (Wertersatz, §357a BGB) after a withdrawal, when the service started early at
+    the customer's request: the fee for the days served until the withdrawal, prorated by days
+    per billing period. Nothing for a free trial. Everything billed beyond it is credited by
+    billing, which reverses the contract from the start."""
+    start = lifecycle.paid_start
+    if received <= start:
+        return []
+    anchor = contract["billing_anchor"]
+    interval = lifecycle.terms.billing_interval
+    total = 0
+    day = start
+    while day < received:
+        period = period_containing(anchor, interval, day)
+        until = min(period.end, received)
+        price = _catalog_price(
+            ctx,
+            contract["variant_id"],
+            contract["customer_id"],
+            contract["concluded_on"],
+            period.start,
+            contract["currency"],
+        )
+        if price is not None:
+            total += prorate(
+                pricing.exact_amount(price, Decimal(1)), (until - day).days, period.days
+            )
+        day = until
+    return [
+        Charge(
+            "withdrawal_compensation",
+            contract["variant_id"],
+            "Wertersatz bis zum Widerruf",
+            Decimal(1),
+            start,
+            received,
+            total,
+            contract["currency"],
+        )
+    ]

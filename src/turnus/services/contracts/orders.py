@@ -32,6 +32,7 @@ from turnus.services.contracts.charges import (
     plan_change_charges,
     quantity_change_charges,
     signup_charges,
+    withdrawal_compensation,
 )
 from turnus.services.contracts.confirmation import cancellation_confirmation
 from turnus.services.serialize import jsonable
@@ -229,6 +230,7 @@ def _change(
     effective_on: date,
     change: Callable[[Lifecycle], Lifecycle],
     extra: Callable[[Lifecycle], dict[str, Any]] | None = None,
+    charges: Callable[[dict[str, Any], Lifecycle], list[Any]] | None = None,
 ) -> dict[str, Any]:
     before = storage.get(ctx, p["contract_id"], for_update=True)
     changed = change(storage.lifecycle_of(before))
@@ -244,7 +246,8 @@ def _change(
     audit.record(
         ctx, object_type="contract", object_id=before["id"], action=kind, before=before, after=after
     )
-    return _finish(ctx, order_type, after, p, [])
+    caused = charges(after, changed) if charges is not None else []
+    return _finish(ctx, order_type, after, p, caused)
 
 
 def pause(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
@@ -269,6 +272,13 @@ def cancel(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     kind = CancellationKind(p.get("kind") or "ordinary")
     customer = customers.get_customer(ctx, storage.get(ctx, p["contract_id"])["customer_id"])
 
+    early = bool(p.get("service_started_early"))
+
+    def compensation(contract: dict[str, Any], lc: Lifecycle) -> list[Any]:
+        if kind is not CancellationKind.WITHDRAWAL or not early:
+            return []
+        return withdrawal_compensation(ctx, contract, lc, received)
+
     def cancellation_doc(lc: Lifecycle) -> dict[str, Any]:
         assert lc.cancellation is not None
         confirmation = cancellation_confirmation(
@@ -287,6 +297,7 @@ def cancel(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
                 "end": lc.cancellation.end.isoformat(),
                 "reason": lc.cancellation.reason,
                 "requested_end": _iso(p.get("requested_end")),
+                "service_started_early": early if kind is CancellationKind.WITHDRAWAL else None,
                 "confirmation": confirmation,
             }
         }
@@ -299,6 +310,7 @@ def cancel(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
         received,
         lambda lc: lc.cancelled(kind, received, p.get("requested_end"), p.get("reason")),
         cancellation_doc,
+        compensation,
     )
 
 
