@@ -781,3 +781,45 @@ def test_withdrawal_after_an_early_start_is_compensated(merchant: Merchant) -> N
     )
     assert nothing["charges"] == []
     assert nothing["contract"]["state"] == "ended"
+
+
+def test_immediate_cancellation_credits_the_unused_days(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    contract_id = signup(
+        merchant, ids, "flex", components=[{"component_id": ids["box"], "quantity": "1"}]
+    )["contract"]["id"]
+    merchant.post("/v1/clock/advance", json={"to": "2026-12-05T10:00:00+01:00"})
+    order = {"type": "cancel", "contract_id": contract_id, "kind": "immediate"}
+    preview = post(merchant, "/v1/orders/preview", order, status=200)
+    # 20 of 30 days unused: 0.666666667 x 14.90 = 9.93 and x 6.90 = 4.60
+    assert [(c["kind"], c["amount"]) for c in preview["charges"]] == [
+        ("recurring_fee_credit", -993),
+        ("component_credit", -460),
+    ]
+    assert preview["contract"]["state"] == "ended"
+    ordinary = signup(merchant, ids, "flex")["contract"]["id"]
+    cancelled = post(merchant, "/v1/orders", {"type": "cancel", "contract_id": ordinary})
+    assert cancelled["charges"] == []  # ends with the paid period
+
+
+def test_contract_view_shows_phases_and_the_cancellation_deadline(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    magazine = signup(merchant, ids, "magazine")["contract"]
+    assert magazine["phases"] == [{"kind": "regular", "start": "2026-11-25", "end": None}]
+    assert magazine["cancellation_preview"] == {
+        "received_on": "2026-11-25",
+        "end_date": "2027-11-25",
+        "cancel_by": "2027-10-25",
+    }
+    saas = signup(merchant, ids, "saas")["contract"]
+    assert saas["phases"] == [
+        {"kind": "trial", "start": "2026-11-25", "end": "2026-12-25"},
+        {"kind": "regular", "start": "2026-12-25", "end": None},
+    ]
+    flex = signup(merchant, ids, "flex")["contract"]
+    assert flex["cancellation_preview"]["cancel_by"] == "2026-12-24"
+    cancelled = post(merchant, "/v1/orders", {"type": "cancel", "contract_id": flex["id"]})
+    assert cancelled["contract"]["phases"] == [
+        {"kind": "regular", "start": "2026-11-25", "end": "2026-12-25"}
+    ]
+    assert cancelled["contract"]["cancellation_preview"] is None

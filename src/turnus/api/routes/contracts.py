@@ -187,6 +187,13 @@ class TermsOut(BaseModel):
 class CancellationPreview(BaseModel):
     received_on: date
     end_date: date = Field(description="Exclusive end if an ordinary cancellation came today")
+    cancel_by: date = Field(description="Last day a cancellation still ends it on end_date")
+
+
+class PhaseOut(BaseModel):
+    kind: str = Field(description="trial, intro, regular or fixed_term")
+    start: date
+    end: date | None = Field(description="Exclusive; null: runs until cancelled")
 
 
 class ContractOut(Output, SkipsMixin):
@@ -219,6 +226,7 @@ class ContractOut(Output, SkipsMixin):
         description="kind, received_on/at, end, reason and the written confirmation"
     )
     cancellation_preview: CancellationPreview | None
+    phases: list[PhaseOut]
     items: list[ItemOut]
     created_at: datetime
     updated_at: datetime

@@ -31,7 +31,11 @@ from enum import StrEnum
 
 from turnus.domain.catalog.calendar import period_containing
 from turnus.domain.catalog.model import ContractTerms, RenewalMode
-from turnus.domain.catalog.terms import earliest_cancellation_end, minimum_term_end
+from turnus.domain.catalog.terms import (
+    earliest_cancellation_end,
+    minimum_term_end,
+    notice_deadline,
+)
 from turnus.domain.errors import Conflict, ValidationFailed
 
 WITHDRAWAL_DAYS = 14
@@ -152,6 +156,19 @@ class Lifecycle:
         return earliest_cancellation_end(
             self.term_begins, self.terms, received_on, self.billing_anchor or self.paid_start
         )
+
+    def cancel_by(self, today: date) -> date:
+        """The last day an ordinary cancellation may arrive and still end the contract on
+        ``earliest_ordinary_end(today)``."""
+        end = self.earliest_ordinary_end(today)
+        if self.in_trial(today) or today < self.start:
+            return max(today, end - timedelta(days=1))
+        terms = self.terms
+        if terms.minimum_term is None:
+            return max(today, notice_deadline(end, terms.notice_period))
+        if end == self.minimum_term_end or terms.renewal is not RenewalMode.CONVERT_INDEFINITE:
+            return max(today, notice_deadline(end, terms.notice_period))
+        return today  # running indefinitely: every later day moves the end a day later
 
     # -- changes ------------------------------------------------------------------------------
     def require_running(self, day: date, pointer: str) -> None:

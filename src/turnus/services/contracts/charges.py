@@ -6,7 +6,7 @@ appear. The billing engine (reconciliation over the whole timeline) supersedes t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from turnus.domain.contracts.lifecycle import Lifecycle
 from turnus.services.catalog import price_versions
 from turnus.services.catalog.codec import intro_of, prices_of, trial_of
 from turnus.services.context import TenantContext
+from turnus.services.contracts.storage import items_on as storage_items_on
 from turnus.services.customer_prices import price_override_for
 from turnus.store.catalog_tables import components
 
@@ -353,3 +354,73 @@ def withdrawal_compensation(
             contract["currency"],
         )
     ]
+
+
+def cancellation_credit(
+    ctx: TenantContext, contract: dict[str, Any], lifecycle: Lifecycle, end: date
+) -> list[Charge]:
+    """A contract ending inside a billing period paid in advance (an immediate or
+    extraordinary cancellation): the unused days of that period are credited - the fee and
+    every prorating recurring component, each prorated by days. Nothing when it ends on a
+    period boundary, in the trial, or for billing in arrears."""
+    if contract["billing_timing"] != "in_advance" or lifecycle.in_trial(end):
+        return []
+    if end <= lifecycle.paid_start:
+        return []
+    period = period_containing(contract["billing_anchor"], lifecycle.terms.billing_interval, end)
+    if period.start == end:
+        return []
+    unused = (period.end - end).days
+    currency = contract["currency"]
+    credits: list[Charge] = []
+    fee = _catalog_price(
+        ctx,
+        contract["variant_id"],
+        contract["customer_id"],
+        contract["concluded_on"],
+        period.start,
+        currency,
+    )
+    if fee is not None:
+        credits.append(
+            Charge(
+                "recurring_fee_credit",
+                contract["variant_id"],
+                "Gutschrift nicht genutzter Tage",
+                Decimal(-1),
+                end,
+                period.end,
+                -prorate(pricing.exact_amount(fee, Decimal(1)), unused, period.days),
+                currency,
+            )
+        )
+    last_day = end - timedelta(days=1)
+    for item in storage_items_on(ctx, contract["id"], last_day):
+        if item["item_type"] != "component":
+            continue
+        component = ctx.scope.get(components, item["ref_id"], what="component")
+        if component["charge_type"] != ChargeType.RECURRING.value or not component["prorate"]:
+            continue
+        price = _catalog_price(
+            ctx,
+            component["id"],
+            contract["customer_id"],
+            contract["concluded_on"],
+            period.start,
+            currency,
+        )
+        if price is None:
+            continue
+        credits.append(
+            Charge(
+                "component_credit",
+                component["id"],
+                component["name_de"],
+                -item["quantity"],
+                end,
+                period.end,
+                -prorate(pricing.exact_amount(price, item["quantity"]), unused, period.days),
+                currency,
+            )
+        )
+    return [c for c in credits if c.amount != 0]

@@ -15,12 +15,14 @@ from typing import Any
 
 from turnus.domain.catalog.calendar import add, schedule_anchor
 from turnus.domain.catalog.coupons import ChargeKey
+from turnus.domain.catalog.model import Intro
+from turnus.domain.catalog.phases import Phase, PhaseKind, timeline
 from turnus.domain.contracts.lifecycle import CancellationKind, ContractState, Lifecycle
 from turnus.domain.errors import Conflict, FieldError, ValidationFailed
 from turnus.domain.money import minor_unit_exponent, to_minor_units
 from turnus.services import audit, customers, records, tenants
 from turnus.services.catalog import price_versions
-from turnus.services.catalog.codec import terms_doc, terms_of, trial_of
+from turnus.services.catalog.codec import intro_of, terms_doc, terms_of, trial_of
 from turnus.services.catalog.components import COMPONENT
 from turnus.services.catalog.plans import PLAN
 from turnus.services.catalog.products import PRODUCT
@@ -28,6 +30,7 @@ from turnus.services.catalog.variants import VARIANT
 from turnus.services.context import TenantContext
 from turnus.services.contracts import clock_tasks, redemptions, storage
 from turnus.services.contracts.charges import (
+    cancellation_credit,
     one_time_charge_of,
     plan_change_charges,
     quantity_change_charges,
@@ -55,12 +58,35 @@ def view(ctx: TenantContext, row: dict[str, Any]) -> dict[str, Any]:
         "minimum_term_end": lifecycle.minimum_term_end,
         "end_date": lifecycle.end,
         "cancellation_preview": (
-            {"received_on": today, "end_date": lifecycle.earliest_ordinary_end(today)}
+            {
+                "received_on": today,
+                "end_date": lifecycle.earliest_ordinary_end(today),
+                "cancel_by": lifecycle.cancel_by(today),
+            }
             if running
             else None
         ),
+        "phases": phases_of(lifecycle, intro_of(row["intro"])),
         "items": storage.items_on(ctx, row["id"], max(today, row["start_date"])),
     }
+
+
+def phases_of(lifecycle: Lifecycle, intro: Intro | None) -> list[dict[str, Any]]:
+    """Trial, intro, regular or fixed term - cut at the contract's end."""
+    found = []
+    if lifecycle.trial_end is not None:
+        found.append(Phase(PhaseKind.TRIAL, lifecycle.start, lifecycle.trial_end))
+    found.extend(
+        timeline(lifecycle.paid_start, lifecycle.terms, None, intro, lifecycle.billing_anchor)
+    )
+    end = lifecycle.end
+    result = []
+    for phase in found:
+        if end is not None and phase.start >= end:
+            break
+        until = phase.end if end is None or (phase.end is not None and phase.end <= end) else end
+        result.append({"kind": phase.kind.value, "start": phase.start, "end": until})
+    return result
 
 
 def place(
@@ -275,9 +301,10 @@ def cancel(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     early = bool(p.get("service_started_early"))
 
     def compensation(contract: dict[str, Any], lc: Lifecycle) -> list[Any]:
-        if kind is not CancellationKind.WITHDRAWAL or not early:
-            return []
-        return withdrawal_compensation(ctx, contract, lc, received)
+        if kind is CancellationKind.WITHDRAWAL:
+            return withdrawal_compensation(ctx, contract, lc, received) if early else []
+        assert lc.cancellation is not None
+        return cancellation_credit(ctx, contract, lc, lc.cancellation.end)
 
     def cancellation_doc(lc: Lifecycle) -> dict[str, Any]:
         assert lc.cancellation is not None
