@@ -823,3 +823,38 @@ def test_contract_view_shows_phases_and_the_cancellation_deadline(merchant: Merc
         {"kind": "regular", "start": "2026-11-25", "end": "2026-12-25"}
     ]
     assert cancelled["contract"]["cancellation_preview"] is None
+
+
+def test_saas_year_with_an_upgrade_mid_period(merchant: Merchant) -> None:
+    """Walks the tenant clock through a year: monthly SaaS, upgraded to yearly mid-period."""
+    ids = saas_variants(merchant)
+    contract_id = signup(merchant, ids, "monthly", with_trial=False)["contract"]["id"]
+    merchant.post("/v1/clock/advance", json={"to": "2026-12-06T09:30:00+01:00"})
+    upgraded = post(
+        merchant,
+        "/v1/orders",
+        {
+            "type": "change_plan",
+            "contract_id": contract_id,
+            "variant_id": ids["yearly"],
+            "timing": "immediate",
+        },
+    )
+    # Nov 25 - Dec 25 has 30 days, 19 unused: 0.633333333 x 249.95 = 158.30 credited;
+    # Dec 6 2026 - Nov 25 2027 is 354 of 365 days: 0.969863014 x 2399.95 = 2327.62 charged
+    assert [(c["kind"], c["amount"]) for c in upgraded["charges"]] == [
+        ("recurring_fee_credit", -15830),
+        ("recurring_fee", 232762),
+    ]
+    assert upgraded["contract"]["minimum_term_end"] == "2027-12-06"
+    merchant.post("/v1/clock/advance", json={"to": "2027-12-10T09:00:00+01:00"})
+    contract = merchant.get(f"/v1/contracts/{contract_id}").json()
+    assert contract["state"] == "active"
+    assert kinds(merchant, contract_id) == [
+        ("signed_up", "2026-11-25"),
+        ("plan_changed", "2026-12-06"),
+        ("renewed", "2027-12-06"),
+    ]
+    # renewed for another year: a cancellation now ends with the renewed term
+    assert contract["cancellation_preview"]["end_date"] == "2028-12-06"
+    assert contract["cancellation_preview"]["cancel_by"] == "2028-09-06"
