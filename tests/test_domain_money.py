@@ -74,3 +74,19 @@ def test_minor_major_round_trip(amount: int) -> None:
 )
 def test_rounding_error_is_at_most_half_a_minor_unit(value: Decimal) -> None:
     assert abs(Decimal(round_half_up(value)) - value) <= Decimal("0.5")
+
+
+def test_fees_must_be_exact_in_their_currency() -> None:
+    from turnus.domain.money import exact_minor_units
+
+    assert exact_minor_units(Decimal("5.00"), "EUR", "/fee") == 500
+    assert exact_minor_units(Decimal("5.5"), "CHF", "/fee") == 550
+    assert exact_minor_units(Decimal("1200"), "JPY", "/fee") == 1200
+    for amount, currency in (
+        (Decimal("5.001"), "EUR"),
+        (Decimal("-1"), "EUR"),
+        (Decimal("0.5"), "JPY"),
+    ):
+        with pytest.raises(ValidationFailed) as info:
+            exact_minor_units(amount, currency, "/fee")
+        assert info.value.errors[0].pointer == "/fee"

@@ -43,6 +43,17 @@ def to_minor_units(major: Decimal, currency: str) -> int:
     return round_half_up(major.scaleb(minor_unit_exponent(currency)))
 
 
+def exact_minor_units(amount: Decimal, currency: str, pointer: str) -> int:
+    """Minor units of a fee the merchant enters, which must be exact in its currency: 5.00 EUR
+    is 500, 5.001 EUR is refused (a fee is never rounded silently). Negative is refused."""
+    exponent = minor_unit_exponent(currency)
+    if amount < 0 or amount != amount.quantize(Decimal(1).scaleb(-exponent)):
+        raise ValidationFailed.field(
+            pointer, f"must be a non-negative {currency} amount with at most {exponent} decimals"
+        )
+    return to_minor_units(amount, currency)
+
+
 def to_major_units(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-minor_unit_exponent(currency))
 

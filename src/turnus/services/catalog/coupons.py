@@ -9,7 +9,7 @@ from typing import Any
 
 from turnus.domain.catalog import coupons as rules
 from turnus.domain.errors import Conflict, FieldError, ValidationFailed
-from turnus.domain.money import minor_unit_exponent, to_major_units, to_minor_units
+from turnus.domain.money import exact_minor_units, is_iso_currency, to_major_units
 from turnus.domain.pagination import Page, PageRequest
 from turnus.services import records
 from turnus.services.catalog.codec import dec
@@ -24,27 +24,23 @@ TARGET_KINDS = (("plan_ids", PLAN), ("variant_ids", VARIANT), ("component_ids", 
 
 
 def minor_amounts(amounts: Sequence[tuple[str, Decimal]]) -> tuple[tuple[str, int], ...]:
+    """Fixed amounts per currency (major units) as exact minor units; every bad one named."""
     result = []
-    errors = []
+    errors: list[FieldError] = []
     for index, (currency, amount) in enumerate(amounts):
-        try:
-            exponent = minor_unit_exponent(currency)
-        except ValidationFailed:
+        if not is_iso_currency(currency):
             errors.append(
                 FieldError(
                     f"/amounts/{index}/currency", f"'{currency}' is not an ISO 4217 currency code"
                 )
             )
             continue
-        if amount != amount.quantize(Decimal(1).scaleb(-exponent)):
-            errors.append(
-                FieldError(
-                    f"/amounts/{index}/amount",
-                    f"{currency} amounts have at most {exponent} decimals",
-                )
+        try:
+            result.append(
+                (currency, exact_minor_units(amount, currency, f"/amounts/{index}/amount"))
             )
-            continue
-        result.append((currency, to_minor_units(amount, currency)))
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
     if errors:
         raise ValidationFailed("The coupon amounts are not valid.", errors)
     return tuple(result)

@@ -19,7 +19,7 @@ from turnus.domain.catalog.model import Intro
 from turnus.domain.catalog.phases import Phase, PhaseKind, timeline
 from turnus.domain.contracts.lifecycle import CancellationKind, ContractState, Lifecycle
 from turnus.domain.errors import Conflict, FieldError, ValidationFailed
-from turnus.domain.money import minor_unit_exponent, to_minor_units
+from turnus.domain.money import exact_minor_units
 from turnus.services import audit, customers, records, tenants
 from turnus.services.catalog import price_versions
 from turnus.services.catalog.codec import intro_of, terms_doc, terms_of, trial_of
@@ -282,7 +282,7 @@ def pause(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     fee: int | None = None
     if p.get("fee") is not None:
         contract = storage.get(ctx, p["contract_id"])
-        fee = minor_amount(Decimal(p["fee"]), contract["currency"], "/fee")
+        fee = exact_minor_units(Decimal(p["fee"]), contract["currency"], "/fee")
     return _change(
         ctx, "pause", p, "paused", p["start"], lambda lc: lc.paused(p["start"], p["end"], fee)
     )
@@ -595,12 +595,3 @@ def _iso(value: date | None) -> str | None:
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = jsonable(data)
     return result
-
-
-def minor_amount(amount: Decimal, currency: str, pointer: str) -> int:
-    exponent = minor_unit_exponent(currency)
-    if amount != amount.quantize(Decimal(1).scaleb(-exponent)) or amount < 0:
-        raise ValidationFailed.field(
-            pointer, f"must be a non-negative {currency} amount with at most {exponent} decimals"
-        )
-    return to_minor_units(amount, currency)
