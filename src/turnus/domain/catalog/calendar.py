@@ -103,11 +103,11 @@ def schedule_anchor(start: date, interval: Interval, anchor_day: int | None = No
     ``start``, so clamping never loses the day: anchor day 31 gives Feb 28 and then Mar 31
     again. Where no month of the schedule ever has that day (every 12 months in February, day
     30), the anchor is the latest day those months do have (Feb 29 of a leap year), which
-    clamps the same way."""
+    clamps the same way. An anchor day outside 1-31 raises ``ValueError`` for every unit."""
+    if anchor_day is not None and not 1 <= anchor_day <= 31:
+        raise ValueError("an anchor day is between 1 and 31")
     if anchor_day is None or interval.unit in (IntervalUnit.DAY, IntervalUnit.WEEK):
         return start
-    if not 1 <= anchor_day <= 31:
-        raise ValueError("an anchor day is between 1 and 31")
     if start.day == anchor_day:
         return start
     step = relativedelta(months=interval.count * (12 if interval.unit is IntervalUnit.YEAR else 1))
