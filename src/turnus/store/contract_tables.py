@@ -40,11 +40,15 @@ contracts = Table(
     Column("skips", JSONDoc, nullable=False),
     Column("cancellation", JSONDoc, nullable=True),
     Column("suspended_on", Date, nullable=True),
+    # the earliest day on which billing has something to do for this contract; NULL: nothing
+    # more (set by the billing engine, moved earlier by every order)
+    Column("next_billing_date", Date, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     PrimaryKeyConstraint("tenant_id", "id"),
     ForeignKeyConstraint(["tenant_id", "customer_id"], ["customers.tenant_id", "customers.id"]),
     Index(None, "tenant_id", "customer_id"),
+    Index(None, "tenant_id", "next_billing_date"),
 )
 
 contract_items = Table(
