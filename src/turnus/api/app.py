@@ -15,6 +15,7 @@ from turnus.api.middleware import RequestContextMiddleware
 from turnus.api.routes import (
     api_keys,
     audit,
+    billing_settings,
     catalog,
     clock,
     components,
@@ -80,6 +81,7 @@ def create_app(
         customers,
         contracts,
         deliveries,
+        billing_settings,
     ):
         app.include_router(module.router)
     _document_problems_as_problem_json(app)

@@ -3,4 +3,11 @@
 from turnus.store import billing_tables, catalog_tables, contract_tables, customer_tables, tables
 from turnus.store.tables import metadata
 
-__all__ = ["billing_tables", "catalog_tables", "contract_tables", "customer_tables", "metadata", "tables"]
+__all__ = [
+    "billing_tables",
+    "catalog_tables",
+    "contract_tables",
+    "customer_tables",
+    "metadata",
+    "tables",
+]

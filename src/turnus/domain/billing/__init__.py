@@ -1,0 +1,1 @@
+"""Billing: the reconciliation engine, invoice documents, number formats and settings."""

@@ -1,0 +1,1 @@
+"""Billing application services: settings, usage, the billing run, invoices and documents."""
