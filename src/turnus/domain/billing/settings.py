@@ -51,7 +51,7 @@ def settings_errors(settings: BillingSettings) -> list[FieldError]:
     }
     for name, value in formats.items():
         errors.extend(format_errors(value, f"/{name}"))
-    prefixes = {}
+    prefixes: dict[str, str] = {}
     for name, value in formats.items():
         literal = value.split("{", 1)[0]
         if literal in prefixes:
