@@ -15,6 +15,7 @@ from turnus.api.middleware import RequestContextMiddleware
 from turnus.api.routes import (
     api_keys,
     audit,
+    billing_runs,
     billing_settings,
     catalog,
     clock,
@@ -29,6 +30,7 @@ from turnus.api.routes import (
     plans,
     products,
     tenant,
+    usage,
 )
 from turnus.api.runtime import Runtime
 from turnus.config import Settings
@@ -82,6 +84,8 @@ def create_app(
         contracts,
         deliveries,
         billing_settings,
+        billing_runs,
+        usage,
     ):
         app.include_router(module.router)
     _document_problems_as_problem_json(app)

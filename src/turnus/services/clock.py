@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import update
 
 from turnus.services import audit
-from turnus.services.context import TenantContext
 
 # Modules whose work falls due at tenant times register their task handlers on import.
+from turnus.services.billing import job as _billing_job  # noqa: F401
+from turnus.services.context import TenantContext
 from turnus.services.contracts import clock_tasks as _contract_tasks  # noqa: F401
 from turnus.services.scheduler import TaskRun, run_due
 from turnus.store.tables import tenants

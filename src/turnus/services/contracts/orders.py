@@ -21,6 +21,7 @@ from turnus.domain.contracts.lifecycle import CancellationKind, ContractState, L
 from turnus.domain.errors import Conflict, FieldError, ValidationFailed
 from turnus.domain.money import exact_minor_units
 from turnus.services import audit, customers, records, tenants
+from turnus.services.billing import job as billing_job
 from turnus.services.catalog import price_versions
 from turnus.services.catalog.codec import intro_of, terms_doc, terms_of, trial_of
 from turnus.services.catalog.components import COMPONENT
@@ -581,6 +582,7 @@ def _finish(
     charges: list[Any],
 ) -> dict[str, Any]:
     clock_tasks.schedule_dates(ctx, contract["id"], storage.lifecycle_of(contract))
+    billing_job.contract_changed(ctx, contract["id"])
     shown = view(ctx, contract)
     charge_docs = [_plain(asdict(c)) for c in charges]
     effect = {"state": shown["state"], "end_date": shown["end_date"], "charges": charge_docs}

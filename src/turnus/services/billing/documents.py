@@ -1,0 +1,318 @@
+"""Building invoice documents in memory: lines with their tax, totals, and finalization
+(number, seller and buyer as printed, due date, credit balance, ledger postings).
+
+Everything here works on plain row dicts so a billing run can build thousands of documents and
+write them with bulk inserts; single-document operations use the same functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from turnus.domain.billing import ledger
+from turnus.domain.billing.document import billed_amount, totals
+from turnus.domain.billing.model import NewItem
+from turnus.domain.billing.numbering import NumberFormat
+from turnus.domain.billing.settings import BillingSettings, NegativeInvoices
+from turnus.domain.customer import display_name
+from turnus.domain.tax.rules import Buyer, LineTax, Seller, TaxTreatment, home_rate, line_tax
+from turnus.domain.tax.totals import TaxGroup
+from turnus.services.customers import profile_of
+from turnus.services.serialize import jsonable
+from turnus.store.ids import new_id
+
+
+def seller_of(tenant: dict[str, Any], settings: BillingSettings) -> Seller:
+    return Seller(
+        country=tenant["country"],
+        small_business=settings.small_business,
+        oss_registered=settings.oss_registered,
+    )
+
+
+def buyer_of(customer: dict[str, Any]) -> Buyer:
+    return Buyer(
+        country=customer["billing_address"]["country"],
+        is_business=customer["tax_status"] == "business",
+        vat_id=customer["vat_id"],
+        tax_exempt=bool(customer["tax_exempt"]),
+    )
+
+
+def item_row(
+    invoice_id: str,
+    position: int,
+    contract_id: str | None,
+    item: NewItem,
+    seller: Seller,
+    buyer: Buyer,
+    settings: BillingSettings,
+) -> dict[str, Any]:
+    on = item.service_from or item.due
+    taxed = line_tax(seller, buyer, item.tax.tax_category, item.tax.product_kind, on)
+    amount = billed_amount(
+        item.amount,
+        taxed,
+        home_rate(seller, item.tax.tax_category, on),
+        settings.prices_include_tax,
+    )
+    return {
+        "id": new_id("ili"),
+        "invoice_id": invoice_id,
+        "position": position,
+        "contract_id": contract_id,
+        "kind": item.key.kind.value,
+        "ref_id": item.key.ref_id,
+        "period_start": item.key.period_start if contract_id else None,
+        "seq": item.seq if contract_id else None,
+        "description": item.description[:300],
+        "quantity": item.quantity,
+        "amount": amount,
+        "tax_category": item.tax.tax_category.value,
+        "tax_treatment": taxed.treatment.value,
+        "tax_rate": taxed.rate,
+        "service_from": item.service_from,
+        "service_until": item.service_until,
+        "data": {
+            "correction": item.correction,
+            "catalog_amount": item.amount,
+            "tax_country": taxed.country,
+        },
+    }
+
+
+def line_tax_of(item: dict[str, Any]) -> LineTax:
+    return LineTax(
+        TaxTreatment(item["tax_treatment"]),
+        Decimal(item["tax_rate"]),
+        str(item["data"].get("tax_country", "")),
+    )
+
+
+def apply_totals(invoice: dict[str, Any], items: Sequence[dict[str, Any]], locale: str) -> None:
+    """Fill the invoice's totals, tax breakdown and notes from its items."""
+    result = totals(
+        ((line_tax_of(i), i["amount"]) for i in items),
+        invoice["prices_include_tax"],
+        locale,
+    )
+    invoice["net_total"] = result.net
+    invoice["tax_total"] = result.tax
+    invoice["gross_total"] = result.gross
+    invoice["amount_due"] = max(result.gross - invoice["credit_applied"], 0)
+    invoice["tax_breakdown"] = [_group_doc(g) for g in result.groups]
+    invoice["notes"] = list(result.notes)
+    froms = [i["service_from"] for i in items if i["service_from"] is not None]
+    untils = [i["service_until"] or i["service_from"] for i in items if i["service_from"]]
+    invoice["service_from"] = min(froms) if froms else None
+    invoice["service_until"] = max(untils) if untils else None
+
+
+def _group_doc(group: TaxGroup) -> dict[str, Any]:
+    return {
+        "treatment": group.treatment.value,
+        "country": group.country,
+        "rate": format(group.rate.normalize(), "f"),
+        "net": group.net,
+        "tax": group.tax,
+        "gross": group.gross,
+    }
+
+
+def groups_of(invoice: dict[str, Any]) -> list[TaxGroup]:
+    return [
+        TaxGroup(
+            TaxTreatment(g["treatment"]),
+            g["country"],
+            Decimal(g["rate"]),
+            g["net"],
+            g["tax"],
+            g["gross"],
+        )
+        for g in invoice["tax_breakdown"]
+    ]
+
+
+def new_invoice(
+    customer_id: str,
+    currency: str,
+    billing_date: date,
+    settings: BillingSettings,
+    now: Any,
+    run_id: str | None,
+    document_type: str = "invoice",
+) -> dict[str, Any]:
+    return {
+        "id": new_id("inv"),
+        "customer_id": customer_id,
+        "currency": currency,
+        "document_type": document_type,
+        "state": "draft",
+        "number": None,
+        "billing_date": billing_date,
+        "finalize_on": billing_date + timedelta(days=settings.draft_grace_days),
+        "issue_date": None,
+        "due_date": None,
+        "service_from": None,
+        "service_until": None,
+        "corrects_id": None,
+        "reason": None,
+        "prices_include_tax": settings.prices_include_tax,
+        "seller": None,
+        "buyer": None,
+        "notes": [],
+        "tax_breakdown": [],
+        "net_total": 0,
+        "tax_total": 0,
+        "gross_total": 0,
+        "credit_applied": 0,
+        "amount_due": 0,
+        "run_id": run_id,
+        "created_at": now,
+        "updated_at": now,
+        "finalized_at": None,
+        "paid_at": None,
+        "voided_at": None,
+    }
+
+
+def seller_doc(tenant: dict[str, Any], settings: BillingSettings) -> dict[str, Any]:
+    return {
+        "name": tenant["company_name"],
+        "street": tenant["street"],
+        "house_number": tenant["house_number"],
+        "postcode": tenant["postcode"],
+        "city": tenant["city"],
+        "country": tenant["country"],
+        "vat_id": tenant["vat_id"],
+        "tax_number": tenant["tax_number"],
+        "email": tenant["email"],
+        "small_business": settings.small_business,
+    }
+
+
+def buyer_doc(customer: dict[str, Any]) -> dict[str, Any]:
+    doc: dict[str, Any] = jsonable(
+        {
+            "customer_id": customer["id"],
+            "name": display_name(profile_of(customer)),
+            "address": customer["billing_address"],
+            "vat_id": customer["vat_id"],
+            "email": customer["email"],
+            "tax_status": customer["tax_status"],
+        }
+    )
+    return doc
+
+
+@dataclass
+class Finalization:
+    """What finalizing a set of documents writes besides the documents themselves."""
+
+    balance_entries: list[dict[str, Any]]
+    ledger_rows: list[dict[str, Any]]
+
+
+SERIES_FORMAT = {
+    "invoice": "invoice_number_format",
+    "credit_note": "credit_note_number_format",
+    "cancellation": "cancellation_number_format",
+}
+
+
+def finalize_in_memory(
+    invoices: Sequence[dict[str, Any]],
+    *,
+    issue_date: date,
+    now: Any,
+    settings: BillingSettings,
+    tenant: dict[str, Any],
+    customers: dict[str, dict[str, Any]],
+    balances: dict[tuple[str, str], int],
+    numbers: Any,
+) -> Finalization:
+    """Finalize drafts (totals already applied): decide invoice or credit note, apply or grant
+    credit balance, take numbers from ``numbers(series, format, issue_date, count)``, snapshot
+    seller and buyer, set the due date and build the ledger postings. ``balances`` (customer,
+    currency) -> available credit is updated in place."""
+    entries: list[dict[str, Any]] = []
+    postings: list[dict[str, Any]] = []
+    credit_notes = settings.negative_invoices is NegativeInvoices.CREDIT_NOTE
+    for invoice in invoices:
+        if credit_notes and invoice["gross_total"] < 0 and invoice["document_type"] == "invoice":
+            invoice["document_type"] = "credit_note"
+    by_series: dict[str, list[dict[str, Any]]] = {}
+    for invoice in invoices:
+        by_series.setdefault(invoice["document_type"], []).append(invoice)
+    seller = seller_doc(tenant, settings)
+    for series, documents in by_series.items():
+        number_format = NumberFormat(getattr(settings, SERIES_FORMAT[series]))
+        allocated = numbers(series, number_format, issue_date, len(documents))
+        for invoice, number in zip(documents, allocated, strict=True):
+            invoice["number"] = number
+    for invoice in invoices:
+        key = (invoice["customer_id"], invoice["currency"])
+        gross = invoice["gross_total"]
+        applied = 0
+        to_balance = 0
+        if invoice["document_type"] == "invoice" and gross > 0:
+            applied = min(balances.get(key, 0), gross)
+        elif invoice["document_type"] == "invoice" and gross < 0:
+            to_balance = -gross
+        if applied:
+            balances[key] = balances.get(key, 0) - applied
+            entries.append(_balance_entry(invoice, -applied, "applied to invoice", now))
+        if to_balance:
+            balances[key] = balances.get(key, 0) + to_balance
+            entries.append(_balance_entry(invoice, to_balance, "credit from invoice", now))
+        invoice["credit_applied"] = applied
+        invoice["amount_due"] = (
+            max(gross - applied, 0) if invoice["document_type"] == "invoice" else 0
+        )
+        invoice["issue_date"] = issue_date
+        invoice["due_date"] = issue_date + timedelta(days=settings.payment_terms_days)
+        invoice["seller"] = seller
+        invoice["buyer"] = buyer_doc(customers[invoice["customer_id"]])
+        invoice["state"] = "paid" if invoice["amount_due"] == 0 and gross >= 0 else "open"
+        if invoice["document_type"] != "invoice":
+            invoice["state"] = "open" if gross != 0 else "paid"
+        invoice["finalized_at"] = now
+        invoice["updated_at"] = now
+        if invoice["state"] == "paid":
+            invoice["paid_at"] = now
+        transaction = new_id("ltx")
+        for posting in ledger.document_postings(
+            groups_of(invoice), credit_applied=applied, to_credit_balance=to_balance
+        ):
+            postings.append(
+                {
+                    "id": new_id("led"),
+                    "transaction_id": transaction,
+                    "posted_on": issue_date,
+                    "account": posting.account,
+                    "debit": posting.debit,
+                    "credit": posting.credit,
+                    "currency": invoice["currency"],
+                    "customer_id": invoice["customer_id"],
+                    "document_type": invoice["document_type"],
+                    "document_id": invoice["id"],
+                    "memo": invoice["number"] or "",
+                    "created_at": now,
+                }
+            )
+    return Finalization(entries, postings)
+
+
+def _balance_entry(invoice: dict[str, Any], amount: int, reason: str, now: Any) -> dict[str, Any]:
+    return {
+        "id": new_id("cbe"),
+        "customer_id": invoice["customer_id"],
+        "currency": invoice["currency"],
+        "amount": amount,
+        "invoice_id": invoice["id"],
+        "reason": reason,
+        "created_at": now,
+    }

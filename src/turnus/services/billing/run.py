@@ -1,0 +1,417 @@
+"""The billing run: bill everything due up to a day, contract batch by contract batch.
+
+Per batch: load the contracts' engine inputs and what was billed (a few ``IN`` queries),
+compute in memory, then write the invoices, their items, credit balance entries and ledger
+postings with bulk inserts, in one transaction. The unique key of invoice items makes a
+repeated or concurrent run, or one resumed after a crash, bill nothing twice: a crashed batch
+rolls back entirely and is recomputed by the next run. All contracts of a customer due on the
+same day share a batch, so they share one invoice per currency (consolidation).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, and_, bindparam, func, or_, update
+from sqlalchemy.exc import IntegrityError
+
+from turnus.domain.billing.engine import expected_lines, usage_windows
+from turnus.domain.billing.model import (
+    Billed,
+    ContractBilling,
+    LineKey,
+    LineKind,
+    NewItem,
+    Taxable,
+    UsageWindow,
+)
+from turnus.domain.billing.reconcile import reconcile
+from turnus.domain.billing.settings import BillingSettings
+from turnus.domain.catalog.model import Aggregation, ProductKind, TaxCategory
+from turnus.domain.catalog.usage import UsageEvent, aggregate
+from turnus.domain.contracts.lifecycle import CancellationKind
+from turnus.domain.errors import ValidationFailed
+from turnus.services import tenants
+from turnus.services.billing import numbering
+from turnus.services.billing import settings as billing_settings
+from turnus.services.billing.documents import (
+    apply_totals,
+    buyer_of,
+    finalize_in_memory,
+    item_row,
+    new_invoice,
+    seller_of,
+)
+from turnus.services.billing.loader import Catalog, load_batch
+from turnus.services.context import Actor, TenantContext
+from turnus.services.uow import UnitOfWork
+from turnus.services.wall_clock import WallClock
+from turnus.store.billing_tables import (
+    credit_balance_entries,
+    invoice_items,
+    invoices,
+    ledger_entries,
+    usage_events,
+)
+from turnus.store.contract_tables import contracts
+from turnus.store.ids import new_id
+
+DEFAULT_BATCH = 2000
+
+
+@dataclass
+class RunSummary:
+    until: date
+    dry_run: bool
+    run_id: str | None = None
+    contracts: int = 0
+    invoices: int = 0
+    items: int = 0
+    totals: dict[str, int] = field(default_factory=dict)  # gross per currency
+    documents: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be billed
+
+    def add(self, other: RunSummary) -> None:
+        self.contracts += other.contracts
+        self.invoices += other.invoices
+        self.items += other.items
+        for currency, amount in other.totals.items():
+            self.totals[currency] = self.totals.get(currency, 0) + amount
+        self.documents.extend(other.documents)
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def billed_for(ctx: TenantContext, contract_ids: Sequence[str]) -> dict[str, list[Billed]]:
+    """What was billed per contract and key: the sum of its items and the latest item."""
+    if not contract_ids:
+        return {}
+    c = invoice_items.c
+    statement = (
+        ctx.scope.select(
+            invoice_items,
+            c.contract_id,
+            c.kind,
+            c.ref_id,
+            c.period_start,
+            c.seq,
+            c.amount,
+            c.description,
+            c.service_from,
+            c.service_until,
+            c.quantity,
+            c.tax_category,
+            c.data,
+        )
+        .where(c.contract_id.in_(contract_ids))
+        .order_by(c.contract_id, c.seq)
+    )
+    sums: dict[tuple[str, LineKey], Billed] = {}
+    for row in ctx.uow.connection.execute(statement):
+        key = LineKey(LineKind(row.kind), row.ref_id, row.period_start)
+        before = sums.get((row.contract_id, key))
+        amount = row.data.get("catalog_amount", row.amount) if row.data else row.amount
+        sums[(row.contract_id, key)] = Billed(
+            key=key,
+            amount=amount + (before.amount if before else 0),
+            last_seq=max(row.seq, before.last_seq if before else 0),
+            description=row.description,
+            service_from=row.service_from,
+            service_until=row.service_until,
+            quantity=row.quantity,
+            tax=Taxable(TaxCategory(row.tax_category), before.tax.product_kind)
+            if before
+            else Taxable(TaxCategory(row.tax_category), ProductKind.SERVICE),
+        )
+    result: dict[str, list[Billed]] = defaultdict(list)
+    for (contract_id, _), billed in sums.items():
+        result[contract_id].append(billed)
+    return result
+
+
+def _local(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def usage_for(
+    ctx: TenantContext,
+    contract: ContractBilling,
+    until: date,
+    billed: Sequence[Billed],
+    grace_days: int,
+) -> dict[tuple[str, date], Decimal]:
+    """Aggregated usage of the windows still open: due and not yet billed, or billed but
+    still inside the grace period for late events."""
+    billed_keys = {b.key for b in billed if b.key.kind is LineKind.USAGE}
+    windows: list[UsageWindow] = []
+    for window in usage_windows(contract, until):
+        key = LineKey(LineKind.USAGE, window.component_id, window.period_start)
+        if key not in billed_keys or (until - window.end).days < grace_days:
+            windows.append(window)
+    if not windows:
+        return {}
+    zone = ZoneInfo(ctx.clock.timezone)
+    start = _local(min(w.start for w in windows), zone)
+    end = _local(max(w.end for w in windows), zone)
+    c = usage_events.c
+    statement = ctx.scope.select(usage_events).where(
+        c.contract_id == contract.contract_id,
+        c.component_id.in_(sorted({w.component_id for w in windows})),
+        c.occurred_at >= start,
+        c.occurred_at < end,
+    )
+    events: dict[str, list[UsageEvent]] = defaultdict(list)
+    for row in ctx.scope.rows(statement):
+        events[row["component_id"]].append(
+            UsageEvent(row["occurred_at"], row["quantity"], row["unique_key"], row["event_id"])
+        )
+    result = {}
+    for window in windows:
+        component = contract.components[window.component_id]
+        low, high = _local(window.start, zone), _local(window.end, zone)
+        inside = [e for e in events[window.component_id] if low <= e.occurred_at < high]
+        result[(window.component_id, window.period_start)] = aggregate(
+            inside, component.aggregation or Aggregation.SUM
+        )
+    return result
+
+
+def _is_withdrawn(contract: ContractBilling) -> bool:
+    cancellation = contract.lifecycle.cancellation
+    return cancellation is not None and cancellation.kind is CancellationKind.WITHDRAWAL
+
+
+def new_items(
+    ctx: TenantContext,
+    contract: ContractBilling,
+    until: date,
+    billed: Sequence[Billed],
+    grace_days: int,
+) -> tuple[list[NewItem], date | None]:
+    """What billing the contract up to ``until`` adds, and when it next has something due."""
+    usage = usage_for(ctx, contract, until, billed, grace_days) if contract.components else {}
+    expected = expected_lines(contract, until, usage)
+    items = reconcile(expected.lines, billed, today=until, withdrawn=_is_withdrawn(contract))
+    return items, expected.next_due
+
+
+# -- one batch -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    settings: BillingSettings
+    tenant: dict[str, Any]
+    catalog: Catalog
+
+
+def _numbers(ctx: TenantContext) -> Callable[..., list[str]]:
+    def allocate(series: str, number_format: Any, issued_on: date, count: int) -> list[str]:
+        return numbering.allocate(ctx, series, number_format, issued_on, count)
+
+    return allocate
+
+
+def process_batch(
+    ctx: TenantContext,
+    shared: _Context,
+    rows: Sequence[dict[str, Any]],
+    until: date,
+    *,
+    run_id: str | None,
+    dry_run: bool,
+) -> RunSummary:
+    summary = RunSummary(until=until, dry_run=dry_run, run_id=run_id, contracts=len(rows))
+    if not rows:
+        return summary
+    settings = shared.settings
+    batch = load_batch(ctx, shared.catalog, rows)
+    billed = billed_for(ctx, [row["id"] for row in rows])
+    seller = seller_of(shared.tenant, settings)
+    now = ctx.now()
+    pending: dict[tuple[str, str], list[tuple[str, NewItem]]] = defaultdict(list)
+    next_dates: list[dict[str, Any]] = []
+    for row, contract in zip(rows, batch.contracts, strict=True):
+        items, next_due = new_items(
+            ctx, contract, until, billed.get(contract.contract_id, []), settings.usage_grace_days
+        )
+        for item in items:
+            pending[(contract.customer_id, contract.currency)].append((contract.contract_id, item))
+        if next_due != row["next_billing_date"]:
+            next_dates.append({"b_id": contract.contract_id, "b_next": next_due})
+    new_invoices: list[dict[str, Any]] = []
+    new_rows: list[dict[str, Any]] = []
+    for (customer_id, currency), found in pending.items():
+        customer = batch.customers[customer_id]
+        buyer = buyer_of(customer)
+        invoice = new_invoice(customer_id, currency, until, settings, now, run_id)
+        lines = [
+            item_row(invoice["id"], position, contract_id, item, seller, buyer, settings)
+            for position, (contract_id, item) in enumerate(found, start=1)
+        ]
+        apply_totals(invoice, lines, customer["locale"])
+        new_invoices.append(invoice)
+        new_rows.extend(lines)
+        summary.totals[currency] = summary.totals.get(currency, 0) + invoice["gross_total"]
+        if dry_run:
+            summary.documents.append({**invoice, "items": lines})
+    summary.invoices = len(new_invoices)
+    summary.items = len(new_rows)
+    if dry_run:
+        return summary
+    entries: list[dict[str, Any]] = []
+    postings: list[dict[str, Any]] = []
+    due_now = [i for i in new_invoices if i["finalize_on"] <= ctx.today()]
+    if due_now:
+        balances = credit_balances(ctx, sorted({i["customer_id"] for i in due_now}))
+        done = finalize_in_memory(
+            due_now,
+            issue_date=ctx.today(),
+            now=now,
+            settings=settings,
+            tenant=shared.tenant,
+            customers=batch.customers,
+            balances=balances,
+            numbers=_numbers(ctx),
+        )
+        entries, postings = done.balance_entries, done.ledger_rows
+    ctx.scope.insert_many(invoices, new_invoices)
+    ctx.scope.insert_many(invoice_items, new_rows)
+    ctx.scope.insert_many(credit_balance_entries, entries)
+    ctx.scope.insert_many(ledger_entries, postings)
+    if next_dates:
+        statement = (
+            update(contracts)
+            .where(contracts.c.tenant_id == ctx.tenant_id, contracts.c.id == bindparam("b_id"))
+            .values(next_billing_date=bindparam("b_next"))
+        )
+        ctx.uow.connection.execute(statement, next_dates)
+    return summary
+
+
+def credit_balances(ctx: TenantContext, customer_ids: Sequence[str]) -> dict[tuple[str, str], int]:
+    c = credit_balance_entries.c
+    statement = (
+        ctx.scope.select(credit_balance_entries, c.customer_id, c.currency, func.sum(c.amount))
+        .where(c.customer_id.in_(customer_ids))
+        .group_by(c.customer_id, c.currency)
+    )
+    return {(r[0], r[1]): int(r[2]) for r in ctx.uow.connection.execute(statement)}
+
+
+# -- selecting due contracts -------------------------------------------------------------------
+
+
+def due_batches(
+    ctx: TenantContext, until: date, batch_size: int, after: tuple[str, str] | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """Due contracts ordered by customer, in batches that never split a customer."""
+    c = contracts.c
+    cursor = after
+    while True:
+        statement = ctx.scope.select(contracts).where(
+            c.next_billing_date.is_not(None), c.next_billing_date <= until
+        )
+        if cursor is not None:
+            statement = statement.where(
+                or_(c.customer_id > cursor[0], and_(c.customer_id == cursor[0], c.id > cursor[1]))
+            )
+        rows = ctx.scope.rows(statement.order_by(c.customer_id, c.id).limit(batch_size))
+        if not rows:
+            return
+        if len(rows) == batch_size:
+            last = rows[-1]
+            rest = ctx.scope.select(contracts).where(
+                c.next_billing_date.is_not(None),
+                c.next_billing_date <= until,
+                c.customer_id == last["customer_id"],
+                c.id > last["id"],
+            )
+            rows.extend(ctx.scope.rows(rest.order_by(c.id)))
+        cursor = (rows[-1]["customer_id"], rows[-1]["id"])
+        yield rows
+
+
+def _shared(ctx: TenantContext) -> _Context:
+    return _Context(
+        settings=billing_settings.get(ctx),
+        tenant=tenants.get_tenant(ctx.uow, ctx.tenant_id),
+        catalog=Catalog.load(ctx),
+    )
+
+
+def _check_until(ctx: TenantContext, until: date | None, dry_run: bool) -> date:
+    today = ctx.today()
+    day = until or today
+    if day > today and not dry_run:
+        raise ValidationFailed.field(
+            "/until", f"is after today ({today.isoformat()}); only a dry run can look ahead"
+        )
+    return day
+
+
+def bill_in_transaction(
+    ctx: TenantContext,
+    until: date | None = None,
+    *,
+    dry_run: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+) -> RunSummary:
+    """Bill everything due inside the caller's transaction (API requests, scheduled tasks)."""
+    day = _check_until(ctx, until, dry_run)
+    shared = _shared(ctx)
+    summary = RunSummary(until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run"))
+    for rows in due_batches(ctx, day, batch_size):
+        summary.add(process_batch(ctx, shared, rows, day, run_id=summary.run_id, dry_run=dry_run))
+    return summary
+
+
+def bill(
+    engine: Engine,
+    tenant_id: str,
+    wall_clock: WallClock,
+    until: date | None = None,
+    *,
+    dry_run: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+    actor: Actor = Actor("system", "billing-run"),
+    on_batch: Callable[[RunSummary], None] | None = None,
+) -> RunSummary:
+    """The billing run with one transaction per batch (CLI, worker, benchmark). A batch that
+    collides with a concurrent run (the unique key of an item) is recomputed once."""
+    with UnitOfWork(engine) as uow:
+        ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
+        day = _check_until(ctx, until, dry_run)
+        shared = _shared(ctx)
+    summary = RunSummary(until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run"))
+    cursor: tuple[str, str] | None = None
+    while True:
+        with UnitOfWork(engine) as uow:
+            ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
+            rows = next(due_batches(ctx, day, batch_size, cursor), None)
+        if rows is None:
+            break
+        cursor = (rows[-1]["customer_id"], rows[-1]["id"])
+        for attempt in (1, 2):
+            try:
+                with UnitOfWork(engine) as uow:
+                    ctx = TenantContext(
+                        uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock
+                    )
+                    result = process_batch(
+                        ctx, shared, rows, day, run_id=summary.run_id, dry_run=dry_run
+                    )
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        summary.add(result)
+        if on_batch is not None:
+            on_batch(result)
+    return summary
