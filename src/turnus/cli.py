@@ -267,6 +267,72 @@ def clock_advance(
 
 
 @app.command()
+def bill(
+    tenant: Annotated[str, typer.Option(help="Tenant id (ten_…)")],
+    until: Annotated[
+        str | None, typer.Option(help="Bill what is due up to this day (YYYY-MM-DD); default today")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="Report what would be invoiced; write nothing")
+    ] = False,
+    batch_size: Annotated[int, typer.Option(help="Contracts per transaction")] = 2000,
+) -> None:
+    """Bill everything due: one transaction per batch of contracts; safe to re-run or resume
+    after a crash (nothing is billed twice)."""
+    from datetime import date as date_type
+
+    from turnus.domain.money import to_major_units
+    from turnus.services.billing.run import bill as billing_run
+
+    day: date_type | None = None
+    if until is not None:
+        try:
+            day = date_type.fromisoformat(until)
+        except ValueError:
+            fail(f"until: '{until}' is not a date (YYYY-MM-DD)")
+    if batch_size < 1:
+        fail("batch-size: must be at least 1")
+
+    def action() -> Any:
+        engine = create_database_engine(settings().database_url)
+        try:
+            if not migrate.is_current(engine):
+                fail("the database schema is not current; run 'turnus db upgrade' first")
+            with UnitOfWork(engine) as uow:
+                tenants.get_tenant(uow, tenant)
+            return billing_run(
+                engine,
+                tenant,
+                SystemWallClock(),
+                day,
+                dry_run=dry_run,
+                batch_size=batch_size,
+                actor=CLI_ACTOR,
+            )
+        finally:
+            engine.dispose()
+
+    result = run(action)
+    what = "would bill" if result.dry_run else "billed"
+    totals = ", ".join(
+        f"{amount / 100:.2f} {currency}" for currency, amount in result.totals.items()
+    )
+    out.print(
+        f"{what} up to {result.until.isoformat()}: {result.contracts} contract(s) looked at, "
+        f"{result.invoices} invoice(s), {result.items} item(s)"
+        + (f", gross {totals}" if totals else ""),
+        highlight=False,
+    )
+    for document in result.documents:
+        currency = document["currency"]
+        gross = to_major_units(document["gross_total"], currency)
+        out.print(
+            f"  {document['customer_id']}  {gross} {currency}  {len(document['items'])} item(s)",
+            highlight=False,
+        )
+
+
+@app.command()
 def worker(
     once: Annotated[bool, typer.Option(help="Run one pass and exit")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between passes")] = 30.0,
@@ -324,3 +390,7 @@ def main() -> None:
     except ConfigError as exc:
         err.print(f"error: {exc}", highlight=False)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -24,6 +24,7 @@ from turnus.domain.catalog.usage import (
 )
 from turnus.domain.contracts.lifecycle import Lifecycle
 from turnus.domain.errors import FieldError, ValidationFailed
+from turnus.services.billing import job as billing_job
 from turnus.services.billing import settings
 from turnus.services.context import TenantContext
 from turnus.services.contracts import storage
@@ -238,12 +239,26 @@ def ingest(
         for _, event in fresh
     ]
     ctx.scope.insert_many(usage_events, rows)
+    _late_usage_rebills(ctx, rows, checker.zone)
     return {
         "received": len(events),
         "stored": len(rows),
         "duplicates": len(events) - len(rows),
         "event_ids_stored": [row["event_id"] for row in rows],
     }
+
+
+def _late_usage_rebills(
+    ctx: TenantContext, rows: Sequence[Mapping[str, Any]], zone: ZoneInfo
+) -> None:
+    """Usage reported for an earlier day may belong to a period already billed (within its
+    grace period): such contracts are billed again by the next run, which adds the difference."""
+    today = ctx.today()
+    late = sorted(
+        {r["contract_id"] for r in rows if r["occurred_at"].astimezone(zone).date() < today}
+    )
+    for contract_id in late:
+        billing_job.contract_changed(ctx, contract_id)
 
 
 # -- summary ---------------------------------------------------------------------------------

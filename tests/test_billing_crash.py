@@ -1,0 +1,147 @@
+"""A billing run killed at any point and run again bills everything exactly once: each batch is
+one transaction, and the unique key of invoice items refuses a second copy of an item."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from tests.conftest import Merchant
+from tests.test_contracts_api import catalog, post
+from turnus.services.billing import run
+from turnus.services.wall_clock import FixedWallClock
+from turnus.store.billing_tables import invoice_items, invoices
+from turnus.store.scope import TenantScope
+
+CONTRACTS = 24
+
+
+class Crash(BaseException):
+    """Stands for the process dying: nothing after it runs, the transaction never commits."""
+
+
+def _contracts(merchant: Merchant) -> list[str]:
+    ids = catalog(merchant)
+    contract_ids = []
+    for index in range(CONTRACTS):
+        customer = post(
+            merchant,
+            "/v1/customers",
+            {
+                "kind": "person",
+                "first_name": "Kunde",
+                "last_name": str(index),
+                "email": f"k{index}@example.com",
+                "billing_address": {
+                    "street": "Hauptstraße",
+                    "house_number": "1",
+                    "postcode": "10115",
+                    "city": "Berlin",
+                    "country": "DE",
+                },
+                "tax_status": "consumer",
+            },
+        )
+        order = post(
+            merchant,
+            "/v1/orders",
+            {"type": "signup", "customer_id": customer["id"], "variant_id": ids["flex"]},
+        )
+        contract_ids.append(order["contract"]["id"])
+    return contract_ids
+
+
+def _state(engine: Engine, tenant_id: str) -> tuple[Counter[str], list[str]]:
+    with engine.connect() as connection:
+        per_contract = Counter(
+            row[0]
+            for row in connection.execute(
+                select(invoice_items.c.contract_id).where(invoice_items.c.tenant_id == tenant_id)
+            )
+        )
+        numbers = sorted(
+            connection.execute(
+                select(invoices.c.number).where(invoices.c.tenant_id == tenant_id)
+            ).scalars()
+        )
+    return per_contract, numbers
+
+
+def _check_complete(engine: Engine, tenant_id: str, contract_ids: list[str]) -> None:
+    per_contract, numbers = _state(engine, tenant_id)
+    # every contract exactly once: its setup fee and its first month
+    assert per_contract == Counter({cid: 2 for cid in contract_ids})
+    assert numbers == [f"RE-2026-{n:06d}" for n in range(1, CONTRACTS + 1)]
+
+
+@pytest.mark.parametrize("crash_at", ["invoices", "invoice_items", "ledger_entries"])
+def test_crash_in_a_batch_then_resume(
+    merchant: Merchant,
+    engine: Engine,
+    wall_clock: FixedWallClock,
+    monkeypatch: pytest.MonkeyPatch,
+    crash_at: str,
+) -> None:
+    contract_ids = _contracts(merchant)
+    original = TenantScope.insert_many
+    calls = Counter[str]()
+
+    def dying_insert(self: TenantScope, table: Any, rows: Any) -> int:
+        calls[table.name] += 1
+        if table.name == crash_at and calls[table.name] == 3:  # in the third batch
+            raise Crash
+        return original(self, table, rows)
+
+    monkeypatch.setattr(TenantScope, "insert_many", dying_insert)
+    with pytest.raises(Crash):
+        run.bill(engine, merchant.tenant_id, wall_clock, batch_size=5)
+    per_contract, numbers = _state(engine, merchant.tenant_id)
+    assert sum(per_contract.values()) == 2 * 10  # two batches of five committed, no more
+    assert numbers == [f"RE-2026-{n:06d}" for n in range(1, 11)]  # no gap from the crash
+
+    monkeypatch.setattr(TenantScope, "insert_many", original)
+    resumed = run.bill(engine, merchant.tenant_id, wall_clock, batch_size=5)
+    assert resumed.invoices == CONTRACTS - 10
+    _check_complete(engine, merchant.tenant_id, contract_ids)
+    again = run.bill(engine, merchant.tenant_id, wall_clock, batch_size=5)
+    assert again.invoices == 0 and again.items == 0
+    _check_complete(engine, merchant.tenant_id, contract_ids)
+
+
+def test_the_cli_run_killed_with_sigkill_and_run_again(
+    merchant: Merchant, engine: Engine, database_url: str
+) -> None:
+    contract_ids = _contracts(merchant)
+    env = {**os.environ, "TURNUS_DATABASE_URL": database_url}
+    command = [
+        sys.executable,
+        "-m",
+        "turnus.cli",
+        "bill",
+        "--tenant",
+        merchant.tenant_id,
+        "--batch-size",
+        "1",
+    ]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        billed = sum(_state(engine, merchant.tenant_id)[0].values())
+        if billed >= 2 or process.poll() is not None:
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    partial = sum(_state(engine, merchant.tenant_id)[0].values())
+    assert partial % 2 == 0  # whole batches only: a contract's items commit together
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    _check_complete(engine, merchant.tenant_id, contract_ids)
