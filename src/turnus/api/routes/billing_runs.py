@@ -41,6 +41,8 @@ class PreviewInvoice(Output):
     net_total: int
     tax_total: int
     gross_total: int
+    tax_breakdown: list[dict[str, Any]] = Field(description="net, rate, tax and gross per rate")
+    notes: list[str] = Field(description="legally required notes (reverse charge, § 19 UStG)")
     items: list[PreviewItem]
 
 
