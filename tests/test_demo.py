@@ -1,6 +1,9 @@
 """The demo merchant that `make run` seeds: the catalog examples and a contract per state."""
 
+from sqlalchemy import func, select
+
 from turnus.services.demo import seed_demo
+from turnus.store.billing_tables import invoice_items, invoices, ledger_entries
 from turnus.services.uow import UnitOfWork
 
 
@@ -27,4 +30,41 @@ def test_demo_merchant_shows_every_contract_state(engine, wall_clock, client, tm
     names = {o["plan"]["name_de"] for o in catalog}
     assert {"Kaffee-Abo Classic", "Magazin Jahresabo", "Team"} <= names
     customers = client.get("/v1/customers", headers=headers).json()["data"]
-    assert len(customers) == 4
+    assert len(customers) == 9
+
+
+def test_demo_merchant_has_a_year_of_invoices_from_the_engine(engine, wall_clock, tmp_path) -> None:
+    with UnitOfWork(engine) as uow:
+        demo = seed_demo(uow, wall_clock, tmp_path / "key")
+    with engine.connect() as connection:
+        documents = [
+            dict(row)
+            for row in connection.execute(
+                select(invoices).where(invoices.c.tenant_id == demo.tenant_id)
+            ).mappings()
+        ]
+        items = [
+            dict(row)
+            for row in connection.execute(
+                select(invoice_items).where(invoice_items.c.tenant_id == demo.tenant_id)
+            ).mappings()
+        ]
+        ledger = connection.execute(
+            select(func.sum(ledger_entries.c.debit), func.sum(ledger_entries.c.credit)).where(
+                ledger_entries.c.tenant_id == demo.tenant_id
+            )
+        ).one()
+    months = {d["billing_date"].strftime("%Y-%m") for d in documents}
+    assert len(months) >= 12  # every month of the year was billed
+    numbers = sorted(d["number"] for d in documents if d["document_type"] == "invoice")
+    assert numbers[0].startswith("RE-") and all(d["state"] != "draft" for d in documents)
+    by_year: dict[str, list[int]] = {}
+    for number in numbers:
+        _, year, seq = number.split("-")
+        by_year.setdefault(year, []).append(int(seq))
+    assert all(seqs == list(range(1, len(seqs) + 1)) for seqs in by_year.values())  # gapless
+    kinds = {i["kind"] for i in items}
+    assert {"fee", "component", "usage"} <= kinds
+    assert any(i["amount"] < 0 and i["kind"] == "fee" for i in items)  # cancellation credit
+    assert any(i["tax_treatment"] == "reverse_charge" for i in items)
+    assert ledger[0] == ledger[1] and ledger[0] > 0

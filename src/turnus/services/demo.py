@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -14,8 +16,9 @@ from turnus.services import api_keys, tenants
 from turnus.services.context import Actor, TenantContext
 from turnus.services.demo_catalog import seed_catalog
 from turnus.services.demo_customers import seed_customers
+from turnus.services.demo_history import HISTORY_DAYS, seed_history
 from turnus.services.uow import UnitOfWork
-from turnus.services.wall_clock import WallClock
+from turnus.services.wall_clock import FixedWallClock, WallClock
 from turnus.store.tables import tenants as tenants_table
 
 DEMO_COMPANY = "Turnus Demo Kaffeerösterei GmbH"
@@ -49,13 +52,18 @@ def seed_demo(uow: UnitOfWork, wall_clock: WallClock, key_file: Path) -> DemoMer
         select(tenants_table.c.id).where(tenants_table.c.company_name == DEMO_COMPANY)
     ).scalar()
     created = existing is None
+    now = wall_clock.now()
+    # The sandbox clock starts a year back; the history advances it to today.
+    year_ago = FixedWallClock(now - timedelta(days=HISTORY_DAYS))
     tenant_id = (
         existing
-        or tenants.create_tenant(uow, DEMO_PROFILE, actor=SEEDER, wall_clock=wall_clock)["id"]
+        or tenants.create_tenant(uow, DEMO_PROFILE, actor=SEEDER, wall_clock=year_ago)["id"]
     )
     ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=SEEDER, wall_clock=wall_clock)
     if created:
-        seed_customers(ctx, seed_catalog(ctx))
+        catalog = seed_catalog(ctx)
+        seed_history(ctx, catalog, now.astimezone(ZoneInfo(ctx.clock.timezone)).date())
+        seed_customers(ctx, catalog)
     secret = _read_key(key_file, tenant_id)
     if secret is None:
         _, secret = api_keys.create_key(ctx, "demo key")
