@@ -154,7 +154,7 @@ def test_signup_preview_changes_nothing_and_matches_the_commit(merchant: Merchan
     assert preview["contract"]["state"] == "active"
     charges = {c["kind"]: c["amount"] for c in preview["charges"]}
     # setup 4.90, fee 14.90 for the full first month (starts on its anchor), 2 boxes x 6.90
-    assert charges == {"setup_fee": 490, "recurring_fee": 1490, "component": 1380}
+    assert charges == {"setup_fee": 490, "fee": 1490, "component": 1380}
     assert merchant.get("/v1/contracts").json()["data"] == []
     assert merchant.get("/v1/audit_events?object_type=contract").json()["data"] == []
     committed = post(merchant, "/v1/orders", order)
@@ -379,7 +379,7 @@ def test_coffee_soft_subscription_year(merchant: Merchant) -> None:
         },
     )
     # 20 of 30 days left: 3 x 6.90 x 0.666666667 = 13.80, minus 1 x 6.90 x 0.666666667 = 4.60
-    assert [(c["kind"], c["amount"]) for c in more["charges"]] == [("component_change", 920)]
+    assert [(c["kind"], c["amount"]) for c in more["charges"]] == [("component", 920)]
     boxes = [i for i in more["contract"]["items"] if i["item_type"] == "component"]
     assert [(b["quantity"], b["valid_from"]) for b in boxes] == [("3", "2026-12-05")]
     same = merchant.post(
@@ -439,7 +439,7 @@ def test_coffee_soft_subscription_year(merchant: Merchant) -> None:
         },
     )
     # 15 of 28 days left (Feb 25 - Mar 25): 3 x 6.90 x 0.535714286 = 11.09 credited
-    assert [(c["kind"], c["amount"]) for c in fewer["charges"]] == [("component_change", -1109)]
+    assert [(c["kind"], c["amount"]) for c in fewer["charges"]] == [("component", -1109)]
     assert [i["item_type"] for i in fewer["contract"]["items"]] == ["plan_variant"]
     assert [k for k, _ in kinds(merchant, contract_id)] == [
         "signed_up",
@@ -558,8 +558,8 @@ def test_saas_upgrade_mid_period_from_monthly_to_yearly(merchant: Merchant) -> N
     # unused 20/31 of January: 0.645161290 x 249.95 = 161.26 credited;
     # Jan 12 2027 - Jan 1 2028 is 354 of 365 days: 0.969863014 x 2399.95 = 2327.62 charged
     assert [(c["kind"], c["amount"]) for c in preview["charges"]] == [
-        ("recurring_fee_credit", -16126),
-        ("recurring_fee", 232762),
+        ("fee", -16126),
+        ("fee", 232762),
     ]
     changed = post(merchant, "/v1/orders", order)
     assert changed["charges"] == preview["charges"]
@@ -584,7 +584,7 @@ def test_plan_change_at_period_end_by_the_plan_rule(merchant: Merchant) -> None:
     assert changed["contract"]["term_start"] == "2026-12-25"
     # no unused rest at a period boundary; the yearly fee runs Dec 25 to Nov 25 next year:
     # 335/365 = 0.917808219 x 2399.95 = 2202.69
-    assert [(c["kind"], c["amount"]) for c in changed["charges"]] == [("recurring_fee", 220269)]
+    assert [(c["kind"], c["amount"]) for c in changed["charges"]] == [("fee", 220269)]
     items = merchant.get(f"/v1/contracts/{contract['id']}").json()["items"]
     assert [i["ref_id"] for i in items] == [ids["monthly"]]  # still monthly today
 
@@ -633,14 +633,18 @@ def test_coupon_redeemed_at_signup(merchant: Merchant) -> None:
     assert merchant.get(f"/v1/coupons/{coupon['id']}").json()["redemptions"] == 0
     # 20 % of 14.90 = 2.98 and of 2 x 6.90 = 2.76; the setup fee is not discounted
     assert [(c["kind"], c["amount"]) for c in preview["charges"]] == [
-        ("setup_fee", 490),
-        ("recurring_fee", 1490),
         ("component", 1380),
-        ("discount", -298),
         ("discount", -276),
+        ("discount", -298),
+        ("fee", 1490),
+        ("setup_fee", 490),
     ]
     committed = post(merchant, "/v1/orders", order)
-    assert committed["charges"] == preview["charges"]
+
+    def shown(charges: list[dict]) -> list[tuple]:  # the redemption id is new on commit
+        return [(c["kind"], c["description"], c["amount"]) for c in charges]
+
+    assert shown(committed["charges"]) == shown(preview["charges"])
     assert merchant.get(f"/v1/coupons/{coupon['id']}").json()["redemptions"] == 1
     again = merchant.post("/v1/orders", json=order)
     body = assert_problem(again, 422, "/coupon_code")
@@ -771,15 +775,20 @@ def test_withdrawal_after_an_early_start_is_compensated(merchant: Merchant) -> N
             "service_started_early": True,
         },
     )
-    # 10 of 30 days served: 0.333333333 x 14.90 = 4.97
+    # everything billed is reversed; 10 of 30 days served: 0.333333333 x 14.90 = 4.97
     assert [(c["kind"], c["amount"]) for c in withdrawn["charges"]] == [
-        ("withdrawal_compensation", 497)
+        ("compensation", 497),
+        ("fee", -1490),
+        ("setup_fee", -490),
     ]
     assert withdrawn["contract"]["cancellation"]["service_started_early"] is True
     nothing = post(
         merchant, "/v1/orders", {"type": "cancel", "contract_id": plain, "kind": "withdrawal"}
     )
-    assert nothing["charges"] == []
+    assert [(c["kind"], c["amount"]) for c in nothing["charges"]] == [
+        ("fee", -1490),
+        ("setup_fee", -490),
+    ]
     assert nothing["contract"]["state"] == "ended"
 
 
@@ -793,8 +802,8 @@ def test_immediate_cancellation_credits_the_unused_days(merchant: Merchant) -> N
     preview = post(merchant, "/v1/orders/preview", order, status=200)
     # 20 of 30 days unused: 0.666666667 x 14.90 = 9.93 and x 6.90 = 4.60
     assert [(c["kind"], c["amount"]) for c in preview["charges"]] == [
-        ("recurring_fee_credit", -993),
-        ("component_credit", -460),
+        ("component", -460),
+        ("fee", -993),
     ]
     assert preview["contract"]["state"] == "ended"
     ordinary = signup(merchant, ids, "flex")["contract"]["id"]
@@ -843,8 +852,8 @@ def test_saas_year_with_an_upgrade_mid_period(merchant: Merchant) -> None:
     # Nov 25 - Dec 25 has 30 days, 19 unused: 0.633333333 x 249.95 = 158.30 credited;
     # Dec 6 2026 - Nov 25 2027 is 354 of 365 days: 0.969863014 x 2399.95 = 2327.62 charged
     assert [(c["kind"], c["amount"]) for c in upgraded["charges"]] == [
-        ("recurring_fee_credit", -15830),
-        ("recurring_fee", 232762),
+        ("fee", -15830),
+        ("fee", 232762),
     ]
     assert upgraded["contract"]["minimum_term_end"] == "2027-12-06"
     merchant.post("/v1/clock/advance", json={"to": "2027-12-10T09:00:00+01:00"})

@@ -3,8 +3,8 @@
 from sqlalchemy import func, select
 
 from turnus.services.demo import seed_demo
-from turnus.store.billing_tables import invoice_items, invoices, ledger_entries
 from turnus.services.uow import UnitOfWork
+from turnus.store.billing_tables import invoice_items, invoices, ledger_entries
 
 
 def test_demo_merchant_shows_every_contract_state(engine, wall_clock, client, tmp_path) -> None:

@@ -25,6 +25,7 @@ from turnus.api.routes import (
     customers,
     deliveries,
     health,
+    invoices,
     operator,
     plan_variants,
     plans,
@@ -85,6 +86,7 @@ def create_app(
         deliveries,
         billing_settings,
         billing_runs,
+        invoices,
         usage,
     ):
         app.include_router(module.router)

@@ -239,8 +239,9 @@ class ChargeOut(BaseModel):
     quantity: Decimal
     period_start: date
     period_end: date | None
-    amount: int = Field(description="Minor units")
+    amount: int = Field(description="Minor units; negative: a credit")
     currency: str
+    correction: bool = Field(False, description="adjusts a period billed before")
 
 
 class OrderOut(Output):
@@ -279,7 +280,10 @@ class OrderResult(BaseModel):
 
     order: OrderOut | None = Field(description="null for a preview")
     contract: ContractOut
-    charges: list[ChargeOut] = Field(description="What the order charges right away")
+    charges: list[ChargeOut] = Field(
+        description="What the order changes in billing, computed by the billing engine: the "
+        "charges and credits the next billing run adds for it"
+    )
 
 
 class TimelineEvent(Output):

@@ -82,3 +82,31 @@ def _item(line: Line, amount: int, seq: int, *, correction: bool) -> NewItem:
         due=line.due,
         correction=correction,
     )
+
+
+def as_billed(lines: Iterable[Line]) -> list[Billed]:
+    """Expected lines seen as if they had been billed (one item each)."""
+    return [
+        Billed(
+            key=line.key,
+            amount=line.amount,
+            last_seq=1,
+            description=line.description,
+            service_from=line.service_from,
+            service_until=line.service_until,
+            quantity=line.quantity,
+            tax=line.tax,
+        )
+        for line in lines
+    ]
+
+
+def order_effect(
+    before: Iterable[Line], after: Iterable[Line], *, today: date, effective: date
+) -> list[NewItem]:
+    """What an order changes in billing: the contract's expected lines after the order minus
+    those before it, both up to ``max(today, effective)``. Lines the old state would only have
+    billed from the effective day on, and not yet, are replaced rather than credited (a plan
+    change at the period's end shows the new fee, not a credit for the old one)."""
+    baseline = [line for line in before if line.due <= today or line.service_from < effective]
+    return reconcile(list(after), as_billed(baseline), today=max(today, effective))

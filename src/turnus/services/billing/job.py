@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 
 from turnus.services import scheduler
+from turnus.services.billing.invoices import finalize_due
 from turnus.services.billing.run import bill_in_transaction
 from turnus.services.context import TenantContext
 from turnus.store.billing_tables import invoices
@@ -36,9 +37,7 @@ def next_billing_day(ctx: TenantContext) -> date | None:
         scope.select(contracts, func.min(contracts.c.next_billing_date))
     ).scalar()
     draft_due = ctx.uow.connection.execute(
-        scope.select(invoices, func.min(invoices.c.finalize_on)).where(
-            invoices.c.state == "draft"
-        )
+        scope.select(invoices, func.min(invoices.c.finalize_on)).where(invoices.c.state == "draft")
     ).scalar()
     days = [d for d in (contract_due, draft_due) if d is not None]
     return min(days) if days else None
@@ -58,9 +57,7 @@ def contract_changed(ctx: TenantContext, contract_id: str) -> None:
 def _billing_run(ctx: TenantContext, payload: dict[str, Any]) -> None:
     today = ctx.today()
     bill_in_transaction(ctx, today)
-    from turnus.services.billing import invoices as invoice_service
-
-    invoice_service.finalize_due(ctx)
+    finalize_due(ctx)
     upcoming = next_billing_day(ctx)
     if upcoming is not None:
         schedule_billing(ctx, max(upcoming, today + timedelta(days=1)))

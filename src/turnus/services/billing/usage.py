@@ -26,9 +26,9 @@ from turnus.domain.contracts.lifecycle import Lifecycle
 from turnus.domain.errors import FieldError, ValidationFailed
 from turnus.services.billing import job as billing_job
 from turnus.services.billing import settings
+from turnus.services.billing.prices import catalog_price
 from turnus.services.context import TenantContext
 from turnus.services.contracts import storage
-from turnus.services.contracts.charges import _catalog_price
 from turnus.store.billing_tables import usage_events
 from turnus.store.catalog_tables import components, plans
 from turnus.store.contract_tables import contract_items, contracts
@@ -310,7 +310,7 @@ def summary(ctx: TenantContext, contract_id: str, on: date | None = None) -> dic
         quantity = aggregate(events, aggregation)
         included = component["included_quantity"]
         billable = billable_quantity(quantity, included)
-        price = _catalog_price(
+        price = catalog_price(
             ctx,
             component_id,
             contract["customer_id"],

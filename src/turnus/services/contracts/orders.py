@@ -8,11 +8,11 @@ changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from turnus.domain.billing.model import ContractBilling
 from turnus.domain.catalog.calendar import add, schedule_anchor
 from turnus.domain.catalog.coupons import ChargeKey
 from turnus.domain.catalog.model import Intro
@@ -22,6 +22,7 @@ from turnus.domain.errors import Conflict, FieldError, ValidationFailed
 from turnus.domain.money import exact_minor_units
 from turnus.services import audit, customers, records, tenants
 from turnus.services.billing import job as billing_job
+from turnus.services.billing import preview as billing_preview
 from turnus.services.catalog import price_versions
 from turnus.services.catalog.codec import intro_of, terms_doc, terms_of, trial_of
 from turnus.services.catalog.components import COMPONENT
@@ -30,14 +31,6 @@ from turnus.services.catalog.products import PRODUCT
 from turnus.services.catalog.variants import VARIANT
 from turnus.services.context import TenantContext
 from turnus.services.contracts import clock_tasks, redemptions, storage
-from turnus.services.contracts.charges import (
-    cancellation_credit,
-    one_time_charge_of,
-    plan_change_charges,
-    quantity_change_charges,
-    signup_charges,
-    withdrawal_compensation,
-)
 from turnus.services.contracts.confirmation import cancellation_confirmation
 from turnus.services.serialize import jsonable
 from turnus.store.contract_tables import contracts, orders
@@ -190,7 +183,7 @@ def signup(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     trial_end = add(start, trial.length) if trial is not None else None
     paid_start = trial_end or start
     anchor = schedule_anchor(paid_start, terms.billing_interval, p.get("billing_anchor_day"))
-    lifecycle = Lifecycle(
+    Lifecycle(  # checks the dates (a trial ends after the start)
         concluded_on=today, start=start, terms=terms, trial_end=trial_end, billing_anchor=anchor
     )
     now = ctx.now()
@@ -220,12 +213,10 @@ def signup(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     storage.add_item(ctx, row["id"], "plan_variant", variant["id"], Decimal(1), start)
     for component_id, quantity in quantities.items():
         storage.add_item(ctx, row["id"], "component", component_id, quantity, start)
-    items = storage.items_on(ctx, row["id"], start)
-    charges = signup_charges(ctx, row, lifecycle, plan, variant, items)
     if p.get("coupon_code"):
         keys = {variant["id"]: ChargeKey(plan["id"], variant["id"], None)}
         keys.update({cid: ChargeKey(plan["id"], variant["id"], cid) for cid in quantities})
-        coupon = redemptions.redeem(
+        redemptions.redeem(
             ctx,
             p["coupon_code"],
             customer_id=customer["id"],
@@ -233,7 +224,6 @@ def signup(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
             currency=currency,
             charge_keys=list(keys.values()),
         )
-        charges = charges + redemptions.discount_charges(coupon, charges, keys, currency)
     event = {
         "variant_id": variant["id"],
         "currency": currency,
@@ -243,7 +233,7 @@ def signup(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     }
     storage.record_event(ctx, row["id"], "signed_up", start, _plain(event), None)
     audit.record(ctx, object_type="contract", object_id=row["id"], action="created", after=row)
-    return _finish(ctx, "signup", row, p, charges)
+    return _finish(ctx, "signup", row, p, None, start)
 
 
 # -- changes of a running contract ------------------------------------------------------------
@@ -257,9 +247,9 @@ def _change(
     effective_on: date,
     change: Callable[[Lifecycle], Lifecycle],
     extra: Callable[[Lifecycle], dict[str, Any]] | None = None,
-    charges: Callable[[dict[str, Any], Lifecycle], list[Any]] | None = None,
 ) -> dict[str, Any]:
     before = storage.get(ctx, p["contract_id"], for_update=True)
+    billed_before = billing_preview.snapshot(ctx, before["id"])
     changed = change(storage.lifecycle_of(before))
     values = {
         **storage.lifecycle_values(changed),
@@ -273,8 +263,7 @@ def _change(
     audit.record(
         ctx, object_type="contract", object_id=before["id"], action=kind, before=before, after=after
     )
-    caused = charges(after, changed) if charges is not None else []
-    return _finish(ctx, order_type, after, p, caused)
+    return _finish(ctx, order_type, after, p, billed_before, effective_on)
 
 
 def pause(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
@@ -300,12 +289,6 @@ def cancel(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     customer = customers.get_customer(ctx, storage.get(ctx, p["contract_id"])["customer_id"])
 
     early = bool(p.get("service_started_early"))
-
-    def compensation(contract: dict[str, Any], lc: Lifecycle) -> list[Any]:
-        if kind is CancellationKind.WITHDRAWAL:
-            return withdrawal_compensation(ctx, contract, lc, received) if early else []
-        assert lc.cancellation is not None
-        return cancellation_credit(ctx, contract, lc, lc.cancellation.end)
 
     def cancellation_doc(lc: Lifecycle) -> dict[str, Any]:
         assert lc.cancellation is not None
@@ -338,7 +321,6 @@ def cancel(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
         received,
         lambda lc: lc.cancelled(kind, received, p.get("requested_end"), p.get("reason")),
         cancellation_doc,
-        compensation,
     )
 
 
@@ -381,6 +363,7 @@ def change_quantity(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     """Change a component's quantity from a day on; 0 removes it, a new add-on is added. The
     running period's difference is prorated by days (for components that prorate)."""
     contract = storage.get(ctx, p["contract_id"], for_update=True)
+    billed_before = billing_preview.snapshot(ctx, contract["id"])
     lifecycle = storage.lifecycle_of(contract)
     effective: date = p.get("effective_on") or ctx.today()
     lifecycle.require_running(effective, "/effective_on")
@@ -415,9 +398,6 @@ def change_quantity(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
         storage.end_item(ctx, current, effective)
     if quantity > 0:
         storage.add_item(ctx, contract["id"], "component", component_id, quantity, effective)
-    charges = quantity_change_charges(
-        ctx, contract, lifecycle, component_id, old, quantity, effective
-    )
     storage.record_event(
         ctx,
         contract["id"],
@@ -435,7 +415,7 @@ def change_quantity(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
         before=contract,
         after=after,
     )
-    return _finish(ctx, "change_quantity", after, p, charges)
+    return _finish(ctx, "change_quantity", after, p, billed_before, effective)
 
 
 def change_plan(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
@@ -444,6 +424,7 @@ def change_plan(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     days) or at the end of the running period - by the current plan's rule unless the order
     says otherwise. The new variant's terms and commitment start on the effective day."""
     contract = storage.get(ctx, p["contract_id"], for_update=True)
+    billed_before = billing_preview.snapshot(ctx, contract["id"])
     lifecycle = storage.lifecycle_of(contract)
     variant = records.get_active(ctx, VARIANT, p["variant_id"], "/variant_id")
     if variant["id"] == contract["variant_id"]:
@@ -473,7 +454,6 @@ def change_plan(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     )
     storage.end_item(ctx, current, effective)
     storage.add_item(ctx, contract["id"], "plan_variant", variant["id"], Decimal(1), effective)
-    charges = plan_change_charges(ctx, contract, lifecycle, changed, variant, effective)
     ctx.scope.update(
         contracts,
         contract["id"],
@@ -508,13 +488,14 @@ def change_plan(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
         before=contract,
         after=after,
     )
-    return _finish(ctx, "change_plan", after, {**p, "timing": timing}, charges)
+    return _finish(ctx, "change_plan", after, {**p, "timing": timing}, billed_before, effective)
 
 
 def one_time_charge(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     """Charge a one-time component (hardware, a service visit) on a day of the contract. It is
     kept as a one-day item of the contract, which billing picks up like any other item."""
     contract = storage.get(ctx, p["contract_id"], for_update=True)
+    billed_before = billing_preview.snapshot(ctx, contract["id"])
     lifecycle = storage.lifecycle_of(contract)
     day: date = p.get("on") or max(ctx.today(), contract["start_date"])
     lifecycle.require_running(day, "/on")
@@ -526,8 +507,7 @@ def one_time_charge(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
     quantity = Decimal(1) if p.get("quantity") is None else Decimal(p["quantity"])
     if quantity <= 0:
         raise ValidationFailed.field("/quantity", "must be positive")
-    charge = one_time_charge_of(ctx, contract, component, quantity, day)
-    if charge is None:
+    if contract["currency"] not in price_versions.currencies_of(ctx, component["id"]):
         raise ValidationFailed.field(
             "/component_id", f"has no price in the contract's currency {contract['currency']}"
         )
@@ -545,7 +525,7 @@ def one_time_charge(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
         contract["id"],
         "one_time_charged",
         day,
-        _plain({"component_id": component["id"], "quantity": quantity, "amount": charge.amount}),
+        _plain({"component_id": component["id"], "quantity": quantity}),
         None,
     )
     after = storage.get(ctx, contract["id"])
@@ -557,7 +537,7 @@ def one_time_charge(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
         before=contract,
         after=after,
     )
-    return _finish(ctx, "one_time_charge", after, p, [charge])
+    return _finish(ctx, "one_time_charge", after, p, billed_before, day)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -579,12 +559,18 @@ def _finish(
     order_type: str,
     contract: dict[str, Any],
     payload: dict[str, Any],
-    charges: list[Any],
+    billed_before: ContractBilling | None,
+    effective: date,
 ) -> dict[str, Any]:
+    """Schedule what the contract's dates need, and compute with the billing engine what the
+    order changes in billing (the charges and credits the next billing run adds for it)."""
     clock_tasks.schedule_dates(ctx, contract["id"], storage.lifecycle_of(contract))
     billing_job.contract_changed(ctx, contract["id"])
     shown = view(ctx, contract)
-    charge_docs = [_plain(asdict(c)) for c in charges]
+    after = billing_preview.snapshot(ctx, contract["id"])
+    assert after is not None
+    items = billing_preview.effect(ctx, billed_before, after, effective)
+    charge_docs = [_plain(billing_preview.charge_doc(item, contract["currency"])) for item in items]
     effect = {"state": shown["state"], "end_date": shown["end_date"], "charges": charge_docs}
     order = _store_order(ctx, order_type, contract, payload, effect)
     return {"order": order, "contract": shown, "charges": charge_docs}

@@ -5,7 +5,6 @@ coupon's limit."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from turnus.domain.catalog import coupons as rules
@@ -13,14 +12,9 @@ from turnus.domain.errors import TurnusError, ValidationFailed
 from turnus.services import audit
 from turnus.services.catalog.coupons import coupon_of, find_by_code
 from turnus.services.context import TenantContext
-from turnus.services.contracts.charges import Charge
 from turnus.store.catalog_tables import coupons
 from turnus.store.contract_tables import coupon_redemptions
 from turnus.store.ids import new_id
-
-# Which signup charges a coupon can discount: recurring fees and components, not the setup fee
-# (a coupon promises a cheaper subscription, not a cheaper set-up).
-DISCOUNTABLE = frozenset({"recurring_fee", "component"})
 
 
 def redeem(
@@ -71,34 +65,6 @@ def redeem(
         after={"redemptions": row["redemptions"] + 1, "contract_id": contract_id},
     )
     return coupon
-
-
-def discount_charges(
-    coupon: rules.Coupon, charges: Sequence[Charge], keys: dict[str, rules.ChargeKey], currency: str
-) -> list[Charge]:
-    """The coupon's discount lines on the first period's charges (stacking rule of
-    ``turnus.domain.catalog.coupons``)."""
-    if not rules.discount_active_for_period(coupon, 0):
-        return []
-    lines = [
-        rules.Charge(line_id=str(index), key=keys[charge.ref_id], amount=charge.amount)
-        for index, charge in enumerate(charges)
-        if charge.kind in DISCOUNTABLE and charge.amount > 0
-    ]
-    discounts = rules.apply_discounts(lines, [rules.ActiveDiscount(coupon.id, coupon, 0)], currency)
-    result = []
-    for line in discounts:
-        source = charges[int(line.line_id)]
-        result.append(
-            replace(
-                source,
-                kind="discount",
-                ref_id=coupon.id,
-                description=f"Gutschein {coupon.code}: {source.description}",
-                amount=line.amount,
-            )
-        )
-    return result
 
 
 def redemptions_of(ctx: TenantContext, contract_id: str) -> list[dict[str, Any]]:
