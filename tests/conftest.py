@@ -134,6 +134,7 @@ def make_tenant(
         "postcode": "10115",
         "city": "Berlin",
         "country": "DE",
+        "tax_number": "2181508150",  # invoices need the seller's tax number or VAT ID
         "mode": mode,
         **profile,
     }

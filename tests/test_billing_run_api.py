@@ -3,7 +3,7 @@ dry runs write nothing, and a customer's contracts share one invoice."""
 
 from __future__ import annotations
 
-from tests.conftest import Merchant, assert_problem
+from tests.conftest import Merchant, assert_problem, make_tenant
 from tests.test_contracts_api import catalog, signup
 
 
@@ -40,3 +40,16 @@ def test_signup_is_billed_by_the_next_run_and_only_once(merchant: Merchant) -> N
 
 def test_run_cannot_bill_the_future(merchant: Merchant) -> None:
     assert_problem(merchant.post("/v1/billing_runs", json={"until": "2099-01-01"}), 422, "/until")
+
+
+def test_invoices_need_the_sellers_tax_number_or_vat_id(engine, wall_clock, client) -> None:  # type: ignore[no-untyped-def]
+    tenant_id, secret = make_tenant(engine, wall_clock, tax_number=None)
+    merchant = Merchant(tenant_id, secret, client)
+    ids = catalog(merchant)
+    signup(merchant, ids, "flex")
+    body = assert_problem(merchant.post("/v1/billing_runs", json={}), 409)
+    assert "§ 14 UStG" in body["detail"]
+    assert merchant.get("/v1/invoices").json()["data"] == []  # nothing half-written
+    assert merchant.post("/v1/billing_runs", json={"dry_run": True}).status_code == 200
+    merchant.patch("/v1/tenant", json={"tax_number": "2181508150"})
+    assert merchant.post("/v1/billing_runs", json={}).json()["invoices"] == 1

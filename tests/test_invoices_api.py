@@ -459,6 +459,8 @@ def test_credit_notes_per_line_and_in_full(merchant: Merchant, engine: Engine) -
 
     original = get(merchant, invoice["id"])
     assert original["state"] == "open" and original["amount_due"] == 3595 - 1263
+    voiding = merchant.post(f"/v1/invoices/{invoice['id']}/void", json={"reason": "x"})
+    assert "credit notes" in assert_problem(voiding, 409)["detail"]
     assert {i["id"]: i["credited"] for i in original["items"]} == {box: 690, fee: 0, setup: 490}
     assert_problem(
         merchant.post(path, json={"reason": "x", "lines": [{"item_id": setup, "amount": 1}]}),
@@ -498,6 +500,34 @@ def test_credit_notes_per_line_and_in_full(merchant: Merchant, engine: Engine) -
     assert balance_of(rows, "receivables") == 0
     assert balance_of(rows, "vat:DE:7") == 0
     assert balance_of(rows, "revenue:domestic:DE:7") == 0
+
+
+def test_gross_prices_credit_the_gross_and_the_last_note_takes_the_remaining_tax(
+    merchant: Merchant, engine: Engine
+) -> None:
+    response = merchant.patch("/v1/billing_settings", json={"prices_include_tax": True})
+    assert response.status_code == 200, response.text
+    ids = catalog(merchant)
+    signup(merchant, ids, "flex")
+    run_billing(merchant)
+    invoice = only(merchant, "")
+    assert invoice["prices_include_tax"] is True
+    assert totals(invoice) == (1850, 130, 1980)  # 19.80 gross holds 1.2953 -> 1.30 VAT
+    setup = item_of(invoice, "setup_fee")["id"]
+    partial = act(
+        merchant,
+        invoice["id"],
+        "credit_notes",
+        {"reason": "Einrichtung entfiel", "lines": [{"item_id": setup, "amount": 490}]},
+        201,
+    )
+    assert partial["prices_include_tax"] is True
+    assert totals(partial) == (-458, -32, -490)
+    full = act(merchant, invoice["id"], "credit_notes", {"reason": "Widerruf", "full": True}, 201)
+    assert totals(full) == (-1392, -98, -1490)  # not 0.9748 -> 0.97: the rest of 1.30
+    assert get(merchant, invoice["id"])["state"] == "paid"
+    rows = assert_ledger_balanced(engine, merchant.tenant_id)
+    assert balance_of(rows, "vat:DE:7") == 0 and balance_of(rows, "receivables") == 0
 
 
 def test_a_credit_note_is_idempotent(merchant: Merchant) -> None:

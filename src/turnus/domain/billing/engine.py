@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from decimal import (
     ROUND_HALF_UP,
     Context,
@@ -74,6 +75,7 @@ from turnus.domain.contracts.lifecycle import CancellationKind
 from turnus.domain.money import round_half_up
 
 _ONE = Decimal(1)
+_MISSING = object()
 _EXACT = Context(
     prec=1000,
     rounding=ROUND_HALF_UP,
@@ -151,8 +153,7 @@ class _Builder:
         if found is None:
             self.lines[acc.key] = acc
             return
-        with localcontext(_EXACT):
-            found.exact += acc.exact
+        found.exact = _EXACT.add(found.exact, acc.exact)
         found.quantity = max(found.quantity, acc.quantity)
         found.due = min(found.due, acc.due)
         found.service_from = min(found.service_from, acc.service_from)
@@ -163,6 +164,18 @@ class _Builder:
 
 
 def _price(schedule: PriceSchedule, currency: str, signed_on: date, day: date) -> Price | None:
+    """The price of ``schedule`` for a period starting on ``day``; remembered by the (immutable)
+    schedule, which the contracts of a billing run share."""
+    key = (currency, signed_on, day)
+    found = schedule.lookups.get(key, _MISSING)
+    if found is _MISSING:
+        found = schedule.lookups[key] = _price_uncached(schedule, currency, signed_on, day)
+    return found  # type: ignore[return-value]
+
+
+def _price_uncached(
+    schedule: PriceSchedule, currency: str, signed_on: date, day: date
+) -> Price | None:
     for personal in schedule.personal:
         if personal.valid_from <= day and (
             personal.valid_until is None or day <= personal.valid_until
@@ -207,11 +220,46 @@ def _min_end(a: date | None, b: date | None) -> date | None:
     return min(a, b)
 
 
+# Pure functions of small, repeating arguments: contracts share anchors, prices and periods.
+_period_containing = lru_cache(maxsize=8192)(period_containing)
+
+
 def _periods(anchor: date, interval: Interval, start: date, end: date | None) -> Iterator[Period]:
-    period = period_containing(anchor, interval, start)
+    period = _period_containing(anchor, interval, start)
     while end is None or period.start < end:
         yield period
-        period = period_containing(anchor, interval, period.end)
+        period = _period_containing(anchor, interval, period.end)
+
+
+@lru_cache(maxsize=4096)
+def _exact_amount_cached(price: Price, quantity: Decimal) -> Decimal:
+    return pricing.exact_amount(price, quantity)
+
+
+@lru_cache(maxsize=4096)
+def _amount_for_cached(price: Price, quantity: Decimal) -> int:
+    return pricing.amount_for(price, quantity)
+
+
+def _exact_amount(price: Price, quantity: Decimal) -> Decimal:
+    """:func:`pricing.exact_amount`, remembered (equal prices and quantities, equal amounts)."""
+    try:
+        return _exact_amount_cached(price, quantity)
+    except TypeError:  # an unhashable value (a signalling NaN): let the pricing refuse it
+        return pricing.exact_amount(price, quantity)
+
+
+def _amount_for(price: Price, quantity: Decimal) -> int:
+    """:func:`pricing.amount_for`, remembered."""
+    try:
+        return _amount_for_cached(price, quantity)
+    except TypeError:
+        return pricing.amount_for(price, quantity)
+
+
+def _round(value: Decimal) -> int:
+    """``round_half_up`` in the rounding context, without switching the thread's context."""
+    return int(value.quantize(_ONE, rounding=ROUND_HALF_UP, context=_ROUNDING))
 
 
 def _overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> int:
@@ -260,7 +308,7 @@ def _fees(builder: _Builder, pieces: list[_Piece], paid_start: date) -> None:
             days = (cover_end - cover_start).days
             inactive = _inactive_days(contract, period, cover_start, cover_end)
             key = LineKey(LineKind.FEE, variant.id, period.start)
-            full = pricing.exact_amount(price, _ONE) if price is not None else Decimal(0)
+            full = _exact_amount(price, _ONE) if price is not None else Decimal(0)
             builder.add(
                 _Acc(
                     key=key,
@@ -279,14 +327,14 @@ def _fees(builder: _Builder, pieces: list[_Piece], paid_start: date) -> None:
                 break
 
 
+@lru_cache(maxsize=8192)
 def _prorated_exact(full: Decimal, days: int, period_days: int) -> Decimal:
     """The exact share of ``days`` (the proration factor, rounded to 9 places, times the full
     amount), kept un-rounded so the segments of one period round once, together; a single
     segment rounds exactly like ``proration.prorate``."""
     if days <= 0:
         return Decimal(0)
-    with localcontext(_EXACT):
-        return proration_factor(days, period_days) * full
+    return _EXACT.multiply(proration_factor(days, period_days), full)
 
 
 def _pause_fee(
@@ -376,11 +424,11 @@ def _components(builder: _Builder, pieces: list[_Piece], paid_start: date) -> No
                         _keep_maximum(maxima, acc, price)
                     continue
                 if price is not None:
-                    full = pricing.exact_amount(price, segment.quantity)
+                    full = _exact_amount(price, segment.quantity)
                     acc.exact = _prorated_exact(full, active, period.days)
                 builder.add(acc)
     for acc, price in maxima.values():
-        acc.rounded = pricing.amount_for(price, acc.quantity) if price is not None else 0
+        acc.rounded = _amount_for(price, acc.quantity) if price is not None else 0
         builder.add(acc)
 
 
@@ -470,7 +518,7 @@ def _usage(
                         service_until=_min_end(period.end, end) or period.end,
                         tax=component.tax,
                         charge_key=ChargeKey(piece.variant.plan_id, piece.variant.id, component.id),
-                        rounded=pricing.amount_for(price, billable) if price is not None else 0,
+                        rounded=_amount_for(price, billable) if price is not None else 0,
                     )
                 )
 
@@ -489,7 +537,7 @@ def _one_offs(builder: _Builder, pieces: list[_Piece]) -> None:
             builder.add(
                 _one_off(
                     LineKey(LineKind.SETUP_FEE, plan_id, start),
-                    pricing.amount_for(setup, _ONE),
+                    _amount_for(setup, _ONE),
                     _ONE,
                     f"{_text(contract, 'setup')} {contract.plan_name}".strip(),
                     start,
@@ -503,7 +551,7 @@ def _one_offs(builder: _Builder, pieces: list[_Piece]) -> None:
                 replace(
                     _one_off(
                         LineKey(LineKind.TRIAL_FEE, plan_id, start),
-                        pricing.amount_for(trial_price, _ONE),
+                        _amount_for(trial_price, _ONE),
                         _ONE,
                         f"{_text(contract, 'trial')} {contract.plan_name}".strip(),
                         start,
@@ -526,7 +574,7 @@ def _one_offs(builder: _Builder, pieces: list[_Piece]) -> None:
         builder.add(
             _one_off(
                 LineKey(LineKind.ONE_TIME, segment.id, day),
-                pricing.amount_for(price, segment.quantity) if price is not None else 0,
+                _amount_for(price, segment.quantity) if price is not None else 0,
                 segment.quantity,
                 component.name,
                 day,
@@ -553,8 +601,7 @@ def _one_off(
 
 
 def _finish(acc: _Acc) -> Line:
-    with localcontext(_ROUNDING):
-        amount = acc.rounded if acc.rounded is not None else round_half_up(acc.exact)
+    amount = acc.rounded if acc.rounded is not None else _round(acc.exact)
     return Line(
         key=acc.key,
         due=acc.due,

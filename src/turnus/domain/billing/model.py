@@ -59,6 +59,11 @@ class PersonalPrice:
 class PriceSchedule:
     versions: tuple[PriceVersion, ...]
     personal: tuple[PersonalPrice, ...] = ()
+    # The prices the engine looked up, by (currency, signed on, period start): the schedule
+    # never changes, and the contracts of a billing run share it.
+    lookups: dict[tuple[str, date, date], Price | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
 
 @dataclass(frozen=True)

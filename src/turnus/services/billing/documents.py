@@ -18,6 +18,7 @@ from turnus.domain.billing.model import NewItem
 from turnus.domain.billing.numbering import NumberFormat
 from turnus.domain.billing.settings import BillingSettings, NegativeInvoices
 from turnus.domain.customer import display_name
+from turnus.domain.errors import Conflict
 from turnus.domain.tax.rules import Buyer, LineTax, Seller, TaxTreatment, home_rate, line_tax
 from turnus.domain.tax.totals import TaxGroup
 from turnus.services.customers import profile_of
@@ -238,6 +239,11 @@ def finalize_in_memory(
     credit balance, take numbers from ``numbers(series, format, issue_date, count)``, snapshot
     seller and buyer, set the due date and build the ledger postings. ``balances`` (customer,
     currency) -> available credit is updated in place."""
+    if not (tenant["vat_id"] or tenant["tax_number"]):
+        raise Conflict(
+            "An invoice must show the merchant's tax number or VAT ID (§ 14 UStG); "
+            "add one to the merchant's profile (PATCH /v1/tenant) before invoices are issued."
+        )
     entries: list[dict[str, Any]] = []
     postings: list[dict[str, Any]] = []
     credit_notes = settings.negative_invoices is NegativeInvoices.CREDIT_NOTE

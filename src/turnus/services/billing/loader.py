@@ -47,6 +47,7 @@ from turnus.store.catalog_tables import (
 )
 from turnus.store.contract_tables import contract_items, coupon_redemptions
 from turnus.store.customer_tables import customer_discounts, customer_prices, customers
+from turnus.store.scope import one_of
 
 
 def _name(row: dict[str, Any], locale: str) -> str:
@@ -134,7 +135,7 @@ def _in(ctx: TenantContext, table: Any, column: str, values: Sequence[str]) -> l
     if not values:
         return []
     scope = ctx.scope
-    return scope.rows(scope.select(table).where(table.c[column].in_(values)))
+    return scope.rows(scope.select(table).where(one_of(table.c[column], values)))
 
 
 @dataclass

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, bindparam, func, or_, update
+from sqlalchemy import Engine, and_, func, or_
 from sqlalchemy.exc import IntegrityError
 
 from turnus.domain.billing.engine import expected_lines, usage_windows
@@ -61,6 +61,7 @@ from turnus.store.billing_tables import (
 )
 from turnus.store.contract_tables import contracts
 from turnus.store.ids import new_id
+from turnus.store.scope import one_of
 
 DEFAULT_BATCH = 2000
 
@@ -109,7 +110,7 @@ def billed_for(ctx: TenantContext, contract_ids: Sequence[str]) -> dict[str, lis
             c.tax_category,
             c.data,
         )
-        .where(c.contract_id.in_(contract_ids))
+        .where(one_of(c.contract_id, contract_ids))
         .order_by(c.contract_id, c.seq)
     )
     sums: dict[tuple[str, LineKey], Billed] = {}
@@ -236,7 +237,7 @@ def process_batch(
     seller = seller_of(shared.tenant, settings)
     now = ctx.now()
     pending: dict[tuple[str, str], list[tuple[str, NewItem]]] = defaultdict(list)
-    next_dates: list[dict[str, Any]] = []
+    next_dates: dict[date | None, list[str]] = defaultdict(list)  # next due day -> contracts
     for row, contract in zip(rows, batch.contracts, strict=True):
         items, next_due = new_items(
             ctx, contract, until, billed.get(contract.contract_id, []), settings.usage_grace_days
@@ -244,7 +245,7 @@ def process_batch(
         for item in items:
             pending[(contract.customer_id, contract.currency)].append((contract.contract_id, item))
         if next_due != row["next_billing_date"]:
-            next_dates.append({"b_id": contract.contract_id, "b_next": next_due})
+            next_dates[next_due].append(contract.contract_id)
     new_invoices: list[dict[str, Any]] = []
     new_rows: list[dict[str, Any]] = []
     for (customer_id, currency), found in pending.items():
@@ -281,17 +282,17 @@ def process_batch(
             numbers=_numbers(ctx),
         )
         entries, postings = done.balance_entries, done.ledger_rows
-    ctx.scope.insert_many(invoices, new_invoices)
-    ctx.scope.insert_many(invoice_items, new_rows)
-    ctx.scope.insert_many(credit_balance_entries, entries)
-    ctx.scope.insert_many(ledger_entries, postings)
-    if next_dates:
-        statement = (
-            update(contracts)
-            .where(contracts.c.tenant_id == ctx.tenant_id, contracts.c.id == bindparam("b_id"))
-            .values(next_billing_date=bindparam("b_next"))
+    ctx.scope.bulk_insert(invoices, new_invoices)
+    ctx.scope.bulk_insert(invoice_items, new_rows)
+    ctx.scope.bulk_insert(credit_balance_entries, entries)
+    ctx.scope.bulk_insert(ledger_entries, postings)
+    # one statement per next due day (most contracts of a batch share a few)
+    for next_due, contract_ids in next_dates.items():
+        ctx.uow.connection.execute(
+            ctx.scope.update_statement(contracts)
+            .where(one_of(contracts.c.id, contract_ids))
+            .values(next_billing_date=next_due)
         )
-        ctx.uow.connection.execute(statement, next_dates)
     return summary
 
 
@@ -299,7 +300,7 @@ def credit_balances(ctx: TenantContext, customer_ids: Sequence[str]) -> dict[tup
     c = credit_balance_entries.c
     statement = (
         ctx.scope.select(credit_balance_entries, c.customer_id, c.currency, func.sum(c.amount))
-        .where(c.customer_id.in_(customer_ids))
+        .where(one_of(c.customer_id, customer_ids))
         .group_by(c.customer_id, c.currency)
     )
     return {(r[0], r[1]): int(r[2]) for r in ctx.uow.connection.execute(statement)}
@@ -320,7 +321,8 @@ def due_batches(
         )
         if cursor is not None:
             statement = statement.where(
-                or_(c.customer_id > cursor[0], and_(c.customer_id == cursor[0], c.id > cursor[1]))
+                c.customer_id >= cursor[0],  # implied by the next condition; lets an index seek
+                or_(c.customer_id > cursor[0], and_(c.customer_id == cursor[0], c.id > cursor[1])),
             )
         rows = ctx.scope.rows(statement.order_by(c.customer_id, c.id).limit(batch_size))
         if not rows:
