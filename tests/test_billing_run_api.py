@@ -53,3 +53,48 @@ def test_invoices_need_the_sellers_tax_number_or_vat_id(engine, wall_clock, clie
     assert merchant.post("/v1/billing_runs", json={"dry_run": True}).status_code == 200
     merchant.patch("/v1/tenant", json={"tax_number": "2181508150"})
     assert merchant.post("/v1/billing_runs", json={}).json()["invoices"] == 1
+
+
+def test_a_customers_contracts_share_one_invoice(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    signup(merchant, ids, "flex")
+    signup(merchant, ids, "magazine")
+    run = merchant.post("/v1/billing_runs", json={}).json()
+    assert run["invoices"] == 1 and run["items"] == 3  # setup fee, flex month, magazine year
+    (invoice,) = merchant.get("/v1/invoices").json()["data"]
+    detail = merchant.get(f"/v1/invoices/{invoice['id']}").json()
+    assert len({i["contract_id"] for i in detail["items"]}) == 2
+    # 4.90 + 14.90 + 89.00 = 108.80 net at 7 %: 7.616 -> 7.62
+    assert detail["totals"] == {"net": 10880, "tax": 762, "gross": 11642}
+
+
+def _cancel_immediately_after_ten_days(merchant: Merchant) -> dict:  # type: ignore[type-arg]
+    ids = catalog(merchant)
+    contract = signup(merchant, ids, "magazine")["contract"]
+    assert merchant.post("/v1/billing_runs", json={}).json()["invoices"] == 1
+    merchant.post("/v1/clock/advance", json={"to": "2026-12-05T10:00:00+01:00"})
+    order = {"type": "cancel", "contract_id": contract["id"], "kind": "immediate"}
+    cancelled = merchant.post("/v1/orders", json=order)
+    assert cancelled.status_code == 201, cancelled.text
+    # 355 of 365 days unused: 0.972602740 x 89.00 = 86.56 credited
+    assert [(c["kind"], c["amount"]) for c in cancelled.json()["charges"]] == [("fee", -8656)]
+    return contract
+
+
+def test_a_credit_larger_than_the_invoice_becomes_credit_balance(merchant: Merchant) -> None:
+    contract = _cancel_immediately_after_ten_days(merchant)
+    run = merchant.post("/v1/billing_runs", json={}).json()
+    assert run["invoices"] == 1 and run["totals"] == {"EUR": -9262}  # 86.56 + 7 % = 92.62
+    credit = merchant.get("/v1/invoices", params={"contract_id": contract["id"]}).json()["data"][0]
+    assert credit["document_type"] == "invoice" and credit["amount_due"] == 0
+    balance = merchant.get(f"/v1/customers/{contract['customer_id']}/credit_balance").json()
+    assert balance["balances"] == [{"currency": "EUR", "amount": 9262}]
+
+
+def test_a_credit_larger_than_the_invoice_as_a_credit_note(merchant: Merchant) -> None:
+    merchant.patch("/v1/billing_settings", json={"negative_invoices": "credit_note"})
+    contract = _cancel_immediately_after_ten_days(merchant)
+    merchant.post("/v1/billing_runs", json={})
+    documents = merchant.get("/v1/invoices", params={"contract_id": contract["id"]}).json()
+    note = next(d for d in documents["data"] if d["document_type"] == "credit_note")
+    assert note["number"] == "GS-2026-000001" and note["totals"]["gross"] == -9262
