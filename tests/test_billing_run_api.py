@@ -98,3 +98,17 @@ def test_a_credit_larger_than_the_invoice_as_a_credit_note(merchant: Merchant) -
     documents = merchant.get("/v1/invoices", params={"contract_id": contract["id"]}).json()
     note = next(d for d in documents["data"] if d["document_type"] == "credit_note")
     assert note["number"] == "GS-2026-000001" and note["totals"]["gross"] == -9262
+
+
+def test_a_second_run_of_the_day_adds_to_the_open_draft(merchant: Merchant) -> None:
+    merchant.patch("/v1/billing_settings", json={"draft_grace_days": 2})
+    ids = catalog(merchant)
+    signup(merchant, ids, "flex")
+    assert merchant.post("/v1/billing_runs", json={}).json()["invoices"] == 1
+    signup(merchant, ids, "magazine")
+    second = merchant.post("/v1/billing_runs", json={}).json()
+    assert second["invoices"] == 0 and second["items"] == 1
+    (draft,) = merchant.get("/v1/invoices").json()["data"]
+    detail = merchant.get(f"/v1/invoices/{draft['id']}").json()
+    assert detail["state"] == "draft" and [i["position"] for i in detail["items"]] == [1, 2, 3]
+    assert detail["totals"] == {"net": 10880, "tax": 762, "gross": 11642}

@@ -38,7 +38,7 @@ from turnus.domain.catalog.usage import UsageEvent, aggregate
 from turnus.domain.contracts.lifecycle import CancellationKind
 from turnus.domain.errors import ValidationFailed
 from turnus.services import tenants
-from turnus.services.billing import numbering
+from turnus.services.billing import drafts, numbering
 from turnus.services.billing import settings as billing_settings
 from turnus.services.billing.documents import (
     apply_totals,
@@ -248,16 +248,30 @@ def process_batch(
             next_dates[next_due].append(contract.contract_id)
     new_invoices: list[dict[str, Any]] = []
     new_rows: list[dict[str, Any]] = []
+    grown: list[dict[str, Any]] = []  # open drafts of the day that received more items
+    open_ones = (
+        drafts.open_drafts(ctx, sorted({customer for customer, _ in pending}), until)
+        if settings.draft_grace_days
+        else {}
+    )
     for (customer_id, currency), found in pending.items():
         customer = batch.customers[customer_id]
         buyer = buyer_of(customer)
-        invoice = new_invoice(customer_id, currency, until, settings, now, run_id)
+        draft = open_ones.get((customer_id, currency))
+        invoice, earlier = draft or (
+            new_invoice(customer_id, currency, until, settings, now, run_id),
+            [],
+        )
         lines = [
             item_row(invoice["id"], position, contract_id, item, seller, buyer, settings)
-            for position, (contract_id, item) in enumerate(found, start=1)
+            for position, (contract_id, item) in enumerate(found, start=len(earlier) + 1)
         ]
-        apply_totals(invoice, lines, customer["locale"])
-        new_invoices.append(invoice)
+        apply_totals(invoice, [*earlier, *lines], customer["locale"])
+        if draft is None:
+            new_invoices.append(invoice)
+        else:
+            invoice["updated_at"] = now
+            grown.append(invoice)
         new_rows.extend(lines)
         summary.totals[currency] = summary.totals.get(currency, 0) + invoice["gross_total"]
         if dry_run:
@@ -284,6 +298,8 @@ def process_batch(
         entries, postings = done.balance_entries, done.ledger_rows
     ctx.scope.bulk_insert(invoices, new_invoices)
     ctx.scope.bulk_insert(invoice_items, new_rows)
+    for invoice in grown:
+        drafts.save_totals(ctx, invoice)
     ctx.scope.bulk_insert(credit_balance_entries, entries)
     ctx.scope.bulk_insert(ledger_entries, postings)
     # one statement per next due day (most contracts of a batch share a few)
