@@ -45,6 +45,8 @@ customers = Table(
     Column("tax_exempt", Boolean, nullable=False),
     Column("tax_exempt_reason", String(200), nullable=True),
     Column("external_id", String(100), nullable=True),
+    # Leitweg-ID of a public-sector buyer (XRechnung BT-10)
+    Column("buyer_reference", String(50), nullable=True),
     Column("custom_fields", JSONDoc, nullable=False),
     Column("tags", JSONDoc, nullable=False),
     Column("notes", Text, nullable=True),
