@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint migrate
+.PHONY: run test lint migrate bench
 
 run: $(STAMP) ## install, migrate, seed the demo merchant, serve API and docs on :8000
 	$(BIN)/turnus db upgrade
@@ -22,6 +22,10 @@ lint: $(DEV_STAMP) ## ruff and mypy
 
 migrate: $(STAMP) ## upgrade the database named by TURNUS_DATABASE_URL
 	$(BIN)/turnus db upgrade
+
+bench: $(DEV_STAMP) ## billing run benchmark: 100,000 contracts on SQLite and on PostgreSQL
+	$(BIN)/python bench/billing_run.py --contracts 100000 --db sqlite
+	$(BIN)/python bench/billing_run.py --contracts 100000 --db postgresql
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -22,7 +22,9 @@ from turnus.api.app import create_app
 from turnus.config import Settings, load_settings
 from turnus.domain.clock import TenantMode
 from turnus.domain.tenant import TenantProfile
+from turnus.documents.storage import FilesystemStore
 from turnus.services import api_keys, tenants
+from turnus.services.documents import archive
 from turnus.services.context import Actor, TenantContext
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import FixedWallClock
@@ -79,9 +81,25 @@ def wall_clock() -> FixedWallClock:
     return FixedWallClock(START)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def documents_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The document archive of the test session (services outside the API read the env)."""
+    path = str(tmp_path_factory.mktemp("documents"))
+    previous = os.environ.get("TURNUS_DOCUMENTS_DIR")
+    os.environ["TURNUS_DOCUMENTS_DIR"] = path
+    archive.use_store(FilesystemStore(path))
+    yield path
+    if previous is None:
+        os.environ.pop("TURNUS_DOCUMENTS_DIR", None)
+    else:
+        os.environ["TURNUS_DOCUMENTS_DIR"] = previous
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return load_settings(database_url=database_url, operator_key=OPERATOR_KEY)
+def settings(database_url: str, documents_dir: str) -> Settings:
+    return load_settings(
+        database_url=database_url, operator_key=OPERATOR_KEY, documents_dir=documents_dir
+    )
 
 
 @pytest.fixture

@@ -35,11 +35,13 @@ tenant_app = typer.Typer(help="Merchants (tenants).", no_args_is_help=True)
 key_app = typer.Typer(help="API keys of a merchant.", no_args_is_help=True)
 clock_app = typer.Typer(help="Tenant clocks (sandbox time travel).", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo merchant.", no_args_is_help=True)
+mail_app = typer.Typer(help="Outgoing mail (the outbox).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(key_app, name="api-key")
 app.add_typer(clock_app, name="clock")
 app.add_typer(demo_app, name="demo")
+app.add_typer(mail_app, name="mail")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -340,6 +342,7 @@ def worker(
     """Run due work (renewals, trial ends, deliveries, ...) for live tenants in real time."""
     import time
 
+    from turnus.services.mail.sender import deliver_due
     from turnus.services.worker import run_live_tenants
 
     engine = create_database_engine(settings().database_url)
@@ -351,11 +354,56 @@ def worker(
                 f"{result.failed} failed",
                 highlight=False,
             )
+            if settings().smtp_configured:
+                _print_mail_pass(run(lambda: deliver_due(engine, settings(), SystemWallClock())))
             if once:
                 return
             time.sleep(interval)
     finally:
         engine.dispose()
+
+
+def _print_mail_pass(result: Any) -> None:
+    out.print(
+        f"mail: {result.sent} sent, {result.deferred} to retry later, {result.failed} failed",
+        highlight=False,
+    )
+    for error in result.errors:
+        out.print(f"  {error}", highlight=False)
+
+
+@mail_app.command("send")
+def mail_send(
+    limit: Annotated[int, typer.Option(help="Send at most this many mails")] = 100,
+    tenant: Annotated[
+        str | None, typer.Option(help="Only this tenant's mails (ten_…); default: all")
+    ] = None,
+) -> None:
+    """Send the due mails of the outbox once (the worker does this after every pass)."""
+    from turnus.services.mail.sender import deliver_due
+
+    config = settings()
+    if not config.smtp_configured:
+        fail("TURNUS_SMTP_HOST is not set: nothing is sent, the mails stay pending")
+    if limit < 1:
+        fail("limit: must be at least 1")
+
+    def action() -> Any:
+        engine = create_database_engine(config.database_url)
+        try:
+            if not migrate.is_current(engine):
+                fail("the database schema is not current; run 'turnus db upgrade' first")
+            return deliver_due(
+                engine,
+                config,
+                SystemWallClock(),
+                limit=limit,
+                tenant_ids=None if tenant is None else [tenant],
+            )
+        finally:
+            engine.dispose()
+
+    _print_mail_pass(run(action))
 
 
 @demo_app.command("seed")

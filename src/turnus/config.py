@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./turnus.db"
@@ -42,6 +42,26 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(
         24, ge=24, description="How long Idempotency-Key responses are kept (>= 24)"
     )
+    documents_dir: str = Field(
+        "var/documents",
+        min_length=1,
+        description="Directory of the document archive (issued PDFs and e-invoices)",
+    )
+
+    smtp_host: str | None = Field(
+        None, description="SMTP server of outgoing mail; unset: mails stay pending in the outbox"
+    )
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port (587: starttls, 465: ssl)")
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(
+        "none", description="none, starttls (upgrade after connecting) or ssl (TLS from the start)"
+    )
+    smtp_username: str | None = Field(None, description="SMTP login (needs starttls or ssl)")
+    smtp_password: SecretStr | None = Field(
+        None, validate_default=True, description="Password of the SMTP login"
+    )
+    smtp_timeout: float = Field(
+        30.0, gt=0, le=120, description="Seconds to wait for the SMTP server per step"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -58,6 +78,35 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters long")
         return value
+
+    @field_validator("smtp_host", "smtp_username")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        text = (value or "").strip()
+        if text and any(c.isspace() for c in text):
+            raise ValueError("must not contain spaces")
+        if "://" in text:
+            raise ValueError("must be a host name or address, not a URL")
+        return text or None
+
+    @field_validator("smtp_password")
+    @classmethod
+    def _complete_login(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            value = None
+        username = info.data.get("smtp_username")
+        if (value is None) != (username is None):
+            raise ValueError("set TURNUS_SMTP_USERNAME and TURNUS_SMTP_PASSWORD together")
+        if value is not None and info.data.get("smtp_security", "none") == "none":
+            raise ValueError(
+                "an SMTP login needs TURNUS_SMTP_SECURITY starttls or ssl "
+                "(the password is never sent in clear text)"
+            )
+        return value
+
+    @property
+    def smtp_configured(self) -> bool:
+        return self.smtp_host is not None
 
     def require_production_safety(self) -> None:
         if self.env == "production" and self.secret_key is None:

@@ -24,9 +24,12 @@ from turnus.api.routes import (
     coupons,
     customers,
     deliveries,
+    document_settings,
     health,
+    invoice_documents,
     invoices,
     operator,
+    outbox,
     plan_variants,
     plans,
     products,
@@ -35,7 +38,9 @@ from turnus.api.routes import (
 )
 from turnus.api.runtime import Runtime
 from turnus.config import Settings
+from turnus.documents.storage import FilesystemStore
 from turnus.domain.errors import TurnusError
+from turnus.services.documents import archive
 from turnus.services.wall_clock import SystemWallClock, WallClock
 from turnus.store.database import create_database_engine
 
@@ -65,6 +70,7 @@ def create_app(
         engine=engine or create_database_engine(settings.database_url),
         wall_clock=wall_clock or SystemWallClock(),
     )
+    archive.use_store(FilesystemStore(settings.documents_dir))
     for exc_type in (TurnusError, RequestValidationError, StarletteHTTPException, Exception):
         app.add_exception_handler(exc_type, problems.handle)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
@@ -86,7 +92,10 @@ def create_app(
         deliveries,
         billing_settings,
         billing_runs,
+        document_settings,
+        invoice_documents,
         invoices,
+        outbox,
         usage,
     ):
         app.include_router(module.router)

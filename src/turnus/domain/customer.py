@@ -243,6 +243,13 @@ def vat_id_missing(profile: CustomerProfile, merchant_country: str) -> bool:
 
 
 def display_name(profile: CustomerProfile) -> str:
-    if profile.kind is CustomerKind.COMPANY:
-        return profile.company_name or ""
-    return f"{profile.first_name or ''} {profile.last_name or ''}".strip()
+    return name_of(profile.kind, profile.company_name, profile.first_name, profile.last_name)
+
+
+def name_of(
+    kind: CustomerKind, company_name: str | None, first_name: str | None, last_name: str | None
+) -> str:
+    """The name a customer is shown and invoiced under (``display_name`` of a profile)."""
+    if kind is CustomerKind.COMPANY:
+        return company_name or ""
+    return f"{first_name or ''} {last_name or ''}".strip()

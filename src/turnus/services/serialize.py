@@ -10,7 +10,12 @@ from typing import Any
 _SECRET_FIELDS = frozenset({"secret_hash", "secret", "password"})
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:  # the common case, unchanged (subclasses such as enums go on)
+        return value
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items() if k not in _SECRET_FIELDS}
     if isinstance(value, list | tuple):

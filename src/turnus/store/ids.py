@@ -2,16 +2,49 @@
 
 The UUID's 128 bits are written in Crockford base32 (26 characters, fixed width) so that the
 string order equals the creation order; cursor pagination relies on that.
+
+The UUIDs follow RFC 9562 (version 7, method 1): 48 bits of Unix milliseconds, then a 12-bit
+counter (``rand_a``) that starts at a random value below 2048 in each new millisecond and
+counts the ids made within it, then 62 random bits (``rand_b``). Ids made by one process are
+therefore strictly increasing; when the counter runs out the millisecond is moved on by one.
+Billing runs make hundreds of thousands of ids, so the text is built from cached pieces: the
+first ten characters encode exactly the 50 bits above the timestamp's end (two zero bits and the
+48-bit timestamp) and change once per millisecond.
 """
 
 from __future__ import annotations
 
+import os
 import re
-
-from uuid6 import uuid7
+import threading
+import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _ID_PATTERN = re.compile(r"^[a-z]{2,5}_[0-9a-hjkmnp-tv-z]{26}$")
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]  # 10 bits -> two characters
+
+_VERSION = 7 << 12  # in the 16 bits of version and rand_a
+_VARIANT = 0b10 << 62  # in the 64 bits of variant and rand_b
+_RAND_B = (1 << 62) - 1
+_COUNTER_LIMIT = 1 << 12
+
+_POOL_SIZE = 10 * 1024  # random bytes drawn at once, 10 per id
+
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+_head = ""  # the ten characters of _last_ms
+_pool = b""
+_taken = 0
+
+
+def _forget_random() -> None:
+    """A forked process must not reuse its parent's random bytes."""
+    global _pool, _taken
+    _pool, _taken = b"", 0
+
+
+os.register_at_fork(after_in_child=_forget_random)
 
 
 def _base32(value: int) -> str:
@@ -22,8 +55,42 @@ def _base32(value: int) -> str:
     return "".join(reversed(chars))
 
 
+def _tail(high: int, low: int) -> str:
+    """The last 16 characters: 80 bits, ``high`` (16 bits: version and counter) then ``low``
+    (64 bits: variant and random)."""
+    pairs = _PAIRS
+    return (
+        pairs[high >> 6]
+        + pairs[((high & 63) << 4) | (low >> 60)]
+        + pairs[(low >> 50) & 1023]
+        + pairs[(low >> 40) & 1023]
+        + pairs[(low >> 30) & 1023]
+        + pairs[(low >> 20) & 1023]
+        + pairs[(low >> 10) & 1023]
+        + pairs[low & 1023]
+    )
+
+
 def new_id(prefix: str) -> str:
-    return f"{prefix}_{_base32(uuid7().int)}"
+    global _last_ms, _counter, _head, _pool, _taken
+    with _lock:
+        if _taken >= len(_pool):
+            _pool, _taken = os.urandom(_POOL_SIZE), 0
+        random = int.from_bytes(_pool[_taken : _taken + 10])
+        _taken += 10
+        now = time.time_ns() // 1_000_000
+        if now > _last_ms:
+            _last_ms = now
+            _counter = (random >> 64) & 2047  # a random start below 2048 (bits rand_b leaves)
+            _head = _base32(now << 80)[:10]
+        else:
+            _counter += 1
+            if _counter == _COUNTER_LIMIT:
+                _last_ms += 1
+                _counter = (random >> 64) & 2047
+                _head = _base32(_last_ms << 80)[:10]
+        head, counter = _head, _counter
+    return f"{prefix}_{head}{_tail(_VERSION | counter, _VARIANT | (random & _RAND_B))}"
 
 
 def looks_like_id(value: str, prefix: str | None = None) -> bool:

@@ -116,17 +116,11 @@ class TenantScope:
         return row
 
     def insert_many(self, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:
-        batch: Sequence[dict[str, Any]] = [{**r, "tenant_id": self.tenant_id} for r in rows]
-        if batch:
-            self.connection.execute(insert(self._check(table)), batch)
-        return len(batch)
-
-    def bulk_insert(self, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Like :meth:`insert_many`, for thousands of rows: PostgreSQL's COPY (the same
-        values, constraints and transaction), executemany elsewhere."""
+        """Insert rows that all have the same keys; a billing run writes thousands at once, so
+        this is a bulk write (:mod:`turnus.store.bulk`: COPY on PostgreSQL)."""
         self._check(table)
-        batch = [{**r, "tenant_id": self.tenant_id} for r in rows]
-        return bulk.insert_rows(self.connection, table, batch)
+        batch = rows if isinstance(rows, Sequence) else list(rows)
+        return bulk.insert_rows(self.connection, table, batch, {"tenant_id": self.tenant_id})
 
     def update(self, table: Table, object_id: str, values: Mapping[str, Any]) -> int:
         statement = self.update_statement(table).where(table.c.id == object_id).values(**values)

@@ -66,3 +66,16 @@ def totals(
         groups=groups,
         notes=tuple(notes),
     )
+
+
+def line_nets(amounts: Sequence[int], rate: Decimal, group_net: int, gross: bool) -> list[int]:
+    """The net of each line of one tax group such that they sum to the group's net (EN 16931
+    BR-CO-10). Net prices are their own nets; gross lines are converted one by one and the
+    rounding difference goes to the line with the largest amount."""
+    if not gross:
+        return list(amounts)
+    nets = [net_of_gross(amount, rate) for amount in amounts]
+    if nets:
+        largest = max(range(len(amounts)), key=lambda index: abs(amounts[index]))
+        nets[largest] += group_net - sum(nets)
+    return nets

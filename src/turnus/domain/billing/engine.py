@@ -34,7 +34,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 from decimal import (
     ROUND_HALF_UP,
     Context,
@@ -46,6 +45,7 @@ from decimal import (
     Rounded,
     localcontext,
 )
+from functools import lru_cache
 
 from turnus.domain.billing.model import (
     ContractBilling,

@@ -10,18 +10,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from turnus.domain.billing import ledger
-from turnus.domain.billing.document import billed_amount, totals
+from turnus.domain.billing.document import Totals, billed_amount, totals
 from turnus.domain.billing.model import NewItem
 from turnus.domain.billing.numbering import NumberFormat
 from turnus.domain.billing.settings import BillingSettings, NegativeInvoices
-from turnus.domain.customer import display_name
+from turnus.domain.customer import CustomerKind, name_of
 from turnus.domain.errors import Conflict
 from turnus.domain.tax.rules import Buyer, LineTax, Seller, TaxTreatment, home_rate, line_tax
 from turnus.domain.tax.totals import TaxGroup
-from turnus.services.customers import profile_of
 from turnus.services.serialize import jsonable
 from turnus.store.ids import new_id
 
@@ -43,6 +43,13 @@ def buyer_of(customer: dict[str, Any]) -> Buyer:
     )
 
 
+# The tax of a line depends on a handful of values that repeat across a billing run's thousands
+# of lines (seller, buyer situation, category, kind, day): remembered, like invoice totals and
+# ledger postings of equal inputs.
+_line_tax = lru_cache(maxsize=4096)(line_tax)
+_home_rate = lru_cache(maxsize=1024)(home_rate)
+
+
 def item_row(
     invoice_id: str,
     position: int,
@@ -53,11 +60,11 @@ def item_row(
     settings: BillingSettings,
 ) -> dict[str, Any]:
     on = item.service_from or item.due
-    taxed = line_tax(seller, buyer, item.tax.tax_category, item.tax.product_kind, on)
+    taxed = _line_tax(seller, buyer, item.tax.tax_category, item.tax.product_kind, on)
     amount = billed_amount(
         item.amount,
         taxed,
-        home_rate(seller, item.tax.tax_category, on),
+        _home_rate(seller, item.tax.tax_category, on),
         settings.prices_include_tax,
     )
     return {
@@ -93,13 +100,38 @@ def line_tax_of(item: dict[str, Any]) -> LineTax:
     )
 
 
+_TOTALS_CACHE_SIZE = 4096
+_totals_cache: dict[tuple[Any, ...], Totals] = {}
+
+
+def _totals_of(items: Sequence[dict[str, Any]], prices_include_tax: bool, locale: str) -> Totals:
+    """``totals`` of the items, remembered by what it reads of them (in order: the notes follow
+    the order of the lines). Items with other than plain int amounts are not remembered, so
+    they fail (or not) exactly as before."""
+    key: tuple[Any, ...] | None = (prices_include_tax, locale)
+    parts: list[Any] = []
+    for i in items:
+        amount = i["amount"]
+        if type(amount) is not int:
+            key = None
+            break
+        parts.append((i["tax_treatment"], i["tax_rate"], i["data"].get("tax_country", ""), amount))
+    if key is not None:
+        key = (*key, *parts)
+        found = _totals_cache.get(key)
+        if found is not None:
+            return found
+    result = totals(((line_tax_of(i), i["amount"]) for i in items), prices_include_tax, locale)
+    if key is not None:
+        if len(_totals_cache) >= _TOTALS_CACHE_SIZE:
+            _totals_cache.clear()
+        _totals_cache[key] = result
+    return result
+
+
 def apply_totals(invoice: dict[str, Any], items: Sequence[dict[str, Any]], locale: str) -> None:
     """Fill the invoice's totals, tax breakdown and notes from its items."""
-    result = totals(
-        ((line_tax_of(i), i["amount"]) for i in items),
-        invoice["prices_include_tax"],
-        locale,
-    )
+    result = _totals_of(items, invoice["prices_include_tax"], locale)
     invoice["net_total"] = result.net
     invoice["tax_total"] = result.tax
     invoice["gross_total"] = result.gross
@@ -196,17 +228,22 @@ def seller_doc(tenant: dict[str, Any], settings: BillingSettings) -> dict[str, A
 
 
 def buyer_doc(customer: dict[str, Any]) -> dict[str, Any]:
-    doc: dict[str, Any] = jsonable(
-        {
-            "customer_id": customer["id"],
-            "name": display_name(profile_of(customer)),
-            "address": customer["billing_address"],
-            "vat_id": customer["vat_id"],
-            "email": customer["email"],
-            "tax_status": customer["tax_status"],
-        }
+    """The buyer as the document shows it (JSON-safe). Reads the customer columns id, kind,
+    company_name, first_name, last_name, billing_address, vat_id, email and tax_status."""
+    name = name_of(
+        CustomerKind(customer["kind"]),
+        customer["company_name"],
+        customer["first_name"],
+        customer["last_name"],
     )
-    return doc
+    return {
+        "customer_id": jsonable(customer["id"]),
+        "name": name,
+        "address": jsonable(customer["billing_address"]),
+        "vat_id": jsonable(customer["vat_id"]),
+        "email": jsonable(customer["email"]),
+        "tax_status": jsonable(customer["tax_status"]),
+    }
 
 
 @dataclass
@@ -290,9 +327,7 @@ def finalize_in_memory(
         if invoice["state"] == "paid":
             invoice["paid_at"] = now
         transaction = new_id("ltx")
-        for posting in ledger.document_postings(
-            groups_of(invoice), credit_applied=applied, to_credit_balance=to_balance
-        ):
+        for posting in _postings(invoice, applied, to_balance):
             postings.append(
                 {
                     "id": new_id("led"),
@@ -310,6 +345,27 @@ def finalize_in_memory(
                 }
             )
     return Finalization(entries, postings)
+
+
+_postings_cache: dict[tuple[Any, ...], list[ledger.Posting]] = {}
+
+
+def _postings(invoice: dict[str, Any], applied: int, to_balance: int) -> list[ledger.Posting]:
+    """The ledger postings of a finalized document, remembered by its tax breakdown."""
+    breakdown = tuple(
+        (g["treatment"], g["country"], g["rate"], g["net"], g["tax"], g["gross"])
+        for g in invoice["tax_breakdown"]
+    )
+    key = (breakdown, applied, to_balance)
+    found = _postings_cache.get(key)
+    if found is None:
+        found = ledger.document_postings(
+            groups_of(invoice), credit_applied=applied, to_credit_balance=to_balance
+        )
+        if len(_postings_cache) >= _TOTALS_CACHE_SIZE:
+            _postings_cache.clear()
+        _postings_cache[key] = found
+    return found
 
 
 def _balance_entry(invoice: dict[str, Any], amount: int, reason: str, now: Any) -> dict[str, Any]:

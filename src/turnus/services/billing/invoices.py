@@ -52,6 +52,7 @@ from turnus.services.billing.documents import (
 )
 from turnus.services.billing.run import credit_balances
 from turnus.services.context import TenantContext
+from turnus.services.mail import hooks as mail_hooks
 from turnus.store.billing_tables import (
     credit_balance_entries,
     invoice_items,
@@ -608,6 +609,7 @@ def _finalize(ctx: TenantContext, drafts: Sequence[dict[str, Any]]) -> None:
         _record(ctx, draft, "finalized", befores[draft["id"]])
     ctx.scope.insert_many(credit_balance_entries, done.balance_entries)
     ctx.scope.insert_many(ledger_entries, done.ledger_rows)
+    mail_hooks.invoices_issued(ctx, drafts, customer_rows)
 
 
 def finalize(ctx: TenantContext, invoice_id: str) -> dict[str, Any]:
@@ -716,6 +718,7 @@ def _issue(
     document["state"] = "paid"
     document["paid_at"] = document["finalized_at"]
     document["amount_due"] = 0
+    mail_hooks.invoices_issued(ctx, [document], {customer["id"]: customer})
     return done.ledger_rows
 
 

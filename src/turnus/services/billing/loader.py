@@ -8,7 +8,7 @@ batch with ``IN`` queries, so the number of queries does not grow with the batch
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,10 +24,12 @@ from turnus.domain.billing.model import (
     Taxable,
     VariantInfo,
 )
+from turnus.domain.catalog.coupons import Coupon
 from turnus.domain.catalog.model import (
     Aggregation,
     BillingTiming,
     ChargeType,
+    Price,
     PriceVersion,
     ProductKind,
     TaxCategory,
@@ -65,6 +67,8 @@ class Catalog:
     versions: dict[str, tuple[PriceVersion, ...]]
     _variant_infos: dict[tuple[str, str], VariantInfo] = field(default_factory=dict)
     _component_infos: dict[tuple[str, str], ComponentInfo] = field(default_factory=dict)
+    _taxables: dict[str, Taxable] = field(default_factory=dict)
+    _setup_fees: dict[str, tuple[Price, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, ctx: TenantContext) -> Catalog:
@@ -85,8 +89,18 @@ class Catalog:
         )
 
     def taxable(self, product_id: str) -> Taxable:
-        product = self.products[product_id]
-        return Taxable(TaxCategory(product["tax_category"]), ProductKind(product["kind"]))
+        found = self._taxables.get(product_id)
+        if found is None:
+            product = self.products[product_id]
+            found = Taxable(TaxCategory(product["tax_category"]), ProductKind(product["kind"]))
+            self._taxables[product_id] = found
+        return found
+
+    def setup_fee(self, plan_id: str) -> tuple[Price, ...]:
+        found = self._setup_fees.get(plan_id)
+        if found is None:
+            found = self._setup_fees[plan_id] = prices_of(self.plans[plan_id]["setup_fee"])
+        return found
 
     def variant(self, variant_id: str, locale: str) -> VariantInfo:
         cached = self._variant_infos.get((variant_id, locale))
@@ -131,11 +145,37 @@ def _grouped(rows: Iterable[dict[str, Any]], key: str) -> dict[str, list[dict[st
     return grouped
 
 
-def _in(ctx: TenantContext, table: Any, column: str, values: Sequence[str]) -> list[dict[str, Any]]:
+def _in(
+    ctx: TenantContext,
+    table: Any,
+    column: str,
+    values: Sequence[str],
+    columns: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The rows whose ``column`` is one of ``values``: all columns, or only ``columns``."""
     if not values:
         return []
     scope = ctx.scope
-    return scope.rows(scope.select(table).where(one_of(table.c[column], values)))
+    selected = [table.c[name] for name in columns] if columns else []
+    return scope.rows(scope.select(table, *selected).where(one_of(table.c[column], values)))
+
+
+# What billing reads of a contract's items, and of a customer: the language, the tax situation
+# and the buyer as the invoice shows it (``documents.buyer_of`` and ``documents.buyer_doc``).
+ITEM_COLUMNS = ("id", "contract_id", "item_type", "ref_id", "quantity", "valid_from", "valid_until")
+CUSTOMER_COLUMNS = (
+    "id",
+    "kind",
+    "first_name",
+    "last_name",
+    "company_name",
+    "email",
+    "locale",
+    "billing_address",
+    "tax_status",
+    "vat_id",
+    "tax_exempt",
+)
 
 
 @dataclass
@@ -149,17 +189,21 @@ class Batch:
 def load_batch(ctx: TenantContext, catalog: Catalog, rows: Sequence[dict[str, Any]]) -> Batch:
     contract_ids = [row["id"] for row in rows]
     customer_ids = sorted({row["customer_id"] for row in rows})
-    items = _grouped(_in(ctx, contract_items, "contract_id", contract_ids), "contract_id")
+    items = _grouped(
+        _in(ctx, contract_items, "contract_id", contract_ids, ITEM_COLUMNS), "contract_id"
+    )
     redemptions = _grouped(_in(ctx, coupon_redemptions, "contract_id", contract_ids), "contract_id")
     coupon_ids = sorted({r["coupon_id"] for found in redemptions.values() for r in found})
-    coupon_rows = {row["id"]: row for row in _in(ctx, coupons, "id", coupon_ids)}
+    coupon_objects = {row["id"]: coupon_of(row) for row in _in(ctx, coupons, "id", coupon_ids)}
     personal_prices = _grouped(
         _in(ctx, customer_prices, "customer_id", customer_ids), "customer_id"
     )
     personal_discounts = _grouped(
         _in(ctx, customer_discounts, "customer_id", customer_ids), "customer_id"
     )
-    customer_rows = {row["id"]: row for row in _in(ctx, customers, "id", customer_ids)}
+    customer_rows = {
+        row["id"]: row for row in _in(ctx, customers, "id", customer_ids, CUSTOMER_COLUMNS)
+    }
     result = []
     for row in rows:
         customer = customer_rows[row["customer_id"]]
@@ -170,7 +214,7 @@ def load_batch(ctx: TenantContext, catalog: Catalog, rows: Sequence[dict[str, An
                 customer,
                 items.get(row["id"], []),
                 redemptions.get(row["id"], []),
-                coupon_rows,
+                coupon_objects,
                 personal_prices.get(row["customer_id"], []),
                 personal_discounts.get(row["customer_id"], []),
             )
@@ -195,7 +239,7 @@ def contract_billing(
     customer: dict[str, Any],
     items: list[dict[str, Any]],
     redemptions: list[dict[str, Any]],
-    coupon_rows: dict[str, dict[str, Any]],
+    coupons: Mapping[str, Coupon],
     personal_prices: list[dict[str, Any]],
     personal_discounts: list[dict[str, Any]],
 ) -> ContractBilling:
@@ -236,10 +280,10 @@ def contract_billing(
     discounts = [
         ContractDiscount(
             id=r["id"],
-            coupon=coupon_of(coupon_rows[r["coupon_id"]]),
+            coupon=coupons[r["coupon_id"]],
             starts_on=row["start_date"],
             order=index,
-            label=coupon_rows[r["coupon_id"]]["code"],
+            label=coupons[r["coupon_id"]].code,
         )
         for index, r in enumerate(sorted(redemptions, key=lambda r: (r["redeemed_at"], r["id"])))
     ]
@@ -268,7 +312,7 @@ def contract_billing(
         trial=trial_of(row["trial"]),
         intro=intro_of(row["intro"]),
         plan_name=_name(first_plan, locale),
-        setup_fee=prices_of(first_plan["setup_fee"]),
+        setup_fee=catalog.setup_fee(first_plan["id"]),
         setup_tax=catalog.taxable(first_plan["product_id"]),
         discounts=tuple(discounts),
         compensate_withdrawal=bool(cancellation.get("service_started_early")),

@@ -50,6 +50,7 @@ from turnus.services.billing.documents import (
 )
 from turnus.services.billing.loader import Catalog, load_batch
 from turnus.services.context import Actor, TenantContext
+from turnus.services.mail import hooks as mail_hooks
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import WallClock
 from turnus.store.billing_tables import (
@@ -282,12 +283,13 @@ def process_batch(
         return summary
     entries: list[dict[str, Any]] = []
     postings: list[dict[str, Any]] = []
-    due_now = [i for i in new_invoices if i["finalize_on"] <= ctx.today()]
+    today = ctx.today()
+    due_now = [i for i in new_invoices if i["finalize_on"] <= today]
     if due_now:
         balances = credit_balances(ctx, sorted({i["customer_id"] for i in due_now}))
         done = finalize_in_memory(
             due_now,
-            issue_date=ctx.today(),
+            issue_date=today,
             now=now,
             settings=settings,
             tenant=shared.tenant,
@@ -296,12 +298,13 @@ def process_batch(
             numbers=_numbers(ctx),
         )
         entries, postings = done.balance_entries, done.ledger_rows
-    ctx.scope.bulk_insert(invoices, new_invoices)
-    ctx.scope.bulk_insert(invoice_items, new_rows)
+        mail_hooks.invoices_issued(ctx, due_now, batch.customers)
+    ctx.scope.insert_many(invoices, new_invoices)
+    ctx.scope.insert_many(invoice_items, new_rows)
     for invoice in grown:
         drafts.save_totals(ctx, invoice)
-    ctx.scope.bulk_insert(credit_balance_entries, entries)
-    ctx.scope.bulk_insert(ledger_entries, postings)
+    ctx.scope.insert_many(credit_balance_entries, entries)
+    ctx.scope.insert_many(ledger_entries, postings)
     # one statement per next due day (most contracts of a batch share a few)
     for next_due, contract_ids in next_dates.items():
         ctx.uow.connection.execute(
@@ -325,35 +328,62 @@ def credit_balances(ctx: TenantContext, customer_ids: Sequence[str]) -> dict[tup
 # -- selecting due contracts -------------------------------------------------------------------
 
 
-def due_batches(
-    ctx: TenantContext, until: date, batch_size: int, after: tuple[str, str] | None = None
-) -> Iterator[list[dict[str, Any]]]:
-    """Due contracts ordered by customer, in batches that never split a customer."""
+Key = tuple[str, str]  # (customer id, contract id): the order contracts are billed in
+
+
+def due_keys(ctx: TenantContext, until: date, after: Key | None = None) -> list[Key]:
+    """The keys of the contracts due on or before ``until`` (after ``after``), in order: one
+    query over the due-date index, however many contracts are due."""
     c = contracts.c
-    cursor = after
-    while True:
-        statement = ctx.scope.select(contracts).where(
-            c.next_billing_date.is_not(None), c.next_billing_date <= until
+    statement = ctx.scope.select(contracts, c.customer_id, c.id).where(
+        c.next_billing_date.is_not(None), c.next_billing_date <= until
+    )
+    if after is not None:
+        statement = statement.where(
+            or_(c.customer_id > after[0], and_(c.customer_id == after[0], c.id > after[1]))
         )
-        if cursor is not None:
-            statement = statement.where(
-                c.customer_id >= cursor[0],  # implied by the next condition; lets an index seek
-                or_(c.customer_id > cursor[0], and_(c.customer_id == cursor[0], c.id > cursor[1])),
-            )
-        rows = ctx.scope.rows(statement.order_by(c.customer_id, c.id).limit(batch_size))
-        if not rows:
-            return
-        if len(rows) == batch_size:
-            last = rows[-1]
-            rest = ctx.scope.select(contracts).where(
-                c.next_billing_date.is_not(None),
-                c.next_billing_date <= until,
-                c.customer_id == last["customer_id"],
-                c.id > last["id"],
-            )
-            rows.extend(ctx.scope.rows(rest.order_by(c.id)))
-        cursor = (rows[-1]["customer_id"], rows[-1]["id"])
-        yield rows
+    rows = ctx.uow.connection.execute(statement.order_by(c.customer_id, c.id))
+    return [(row[0], row[1]) for row in rows]
+
+
+def key_batches(keys: Sequence[Key], batch_size: int) -> Iterator[Sequence[Key]]:
+    """``batch_size`` keys at a time, and the rest of the last customer's: batches never
+    split a customer."""
+    start = 0
+    while start < len(keys):
+        end = min(start + batch_size, len(keys))
+        while end < len(keys) and keys[end][0] == keys[end - 1][0]:
+            end += 1
+        yield keys[start:end]
+        start = end
+
+
+def due_rows(ctx: TenantContext, until: date, keys: Sequence[Key]) -> list[dict[str, Any]]:
+    """The contracts of ``keys`` that are (still) due, in key order. (Looked up by id alone and
+    sorted here: a condition on the due date or an ORDER BY leads SQLite to scan an index of
+    every contract each time.)"""
+    statement = ctx.scope.select(contracts).where(one_of(contracts.c.id, [key[1] for key in keys]))
+    rows = [
+        row
+        for row in ctx.scope.rows(statement)
+        if row["next_billing_date"] is not None and row["next_billing_date"] <= until
+    ]
+    rows.sort(key=lambda row: (row["customer_id"], row["id"]))
+    return rows
+
+
+def due_batches(
+    ctx: TenantContext, until: date, batch_size: int, after: Key | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """Due contracts ordered by customer, in batches that never split a customer; contracts
+    that fall due meanwhile after the last key come in further batches."""
+    cursor = after
+    while keys := due_keys(ctx, until, cursor):
+        for chunk in key_batches(keys, batch_size):
+            cursor = chunk[-1]
+            rows = due_rows(ctx, until, chunk)
+            if rows:
+                yield rows
 
 
 def _shared(ctx: TenantContext) -> _Context:
@@ -390,6 +420,37 @@ def bill_in_transaction(
     return summary
 
 
+def _due_batches(
+    engine: Engine,
+    tenant_id: str,
+    actor: Actor,
+    wall_clock: WallClock,
+    until: date,
+    batch_size: int,
+) -> Iterator[list[dict[str, Any]]]:
+    """:func:`due_batches`, each read in a short transaction of its own."""
+
+    def reading() -> TenantContext:
+        return TenantContext(
+            uow=UnitOfWork(engine), tenant_id=tenant_id, actor=actor, wall_clock=wall_clock
+        )
+
+    cursor: Key | None = None
+    while True:
+        ctx = reading()
+        with ctx.uow:
+            keys = due_keys(ctx, until, cursor)
+        if not keys:
+            return
+        for chunk in key_batches(keys, batch_size):
+            cursor = chunk[-1]
+            ctx = reading()
+            with ctx.uow:
+                rows = due_rows(ctx, until, chunk)
+            if rows:
+                yield rows
+
+
 def bill(
     engine: Engine,
     tenant_id: str,
@@ -408,14 +469,7 @@ def bill(
         day = _check_until(ctx, until, dry_run)
         shared = _shared(ctx)
     summary = RunSummary(until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run"))
-    cursor: tuple[str, str] | None = None
-    while True:
-        with UnitOfWork(engine) as uow:
-            ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
-            rows = next(due_batches(ctx, day, batch_size, cursor), None)
-        if rows is None:
-            break
-        cursor = (rows[-1]["customer_id"], rows[-1]["id"])
+    for rows in _due_batches(engine, tenant_id, actor, wall_clock, day, batch_size):
         for attempt in (1, 2):
             try:
                 with UnitOfWork(engine) as uow:

@@ -32,6 +32,7 @@ from turnus.services.catalog.variants import VARIANT
 from turnus.services.context import TenantContext
 from turnus.services.contracts import clock_tasks, redemptions, storage
 from turnus.services.contracts.confirmation import cancellation_confirmation
+from turnus.services.mail import hooks as mail_hooks
 from turnus.services.serialize import jsonable
 from turnus.store.contract_tables import contracts, orders
 from turnus.store.ids import new_id
@@ -313,7 +314,7 @@ def cancel(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
             }
         }
 
-    return _change(
+    result = _change(
         ctx,
         "cancel",
         {**p, "received_on": received, "kind": kind.value},
@@ -322,6 +323,10 @@ def cancel(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:
         lambda lc: lc.cancelled(kind, received, p.get("requested_end"), p.get("reason")),
         cancellation_doc,
     )
+    # the confirmation in text form (§ 312k BGB); a preview rolls it back with the order
+    stored = storage.get(ctx, p["contract_id"])
+    mail_hooks.cancellation_received(ctx, stored, customer, stored["cancellation"]["confirmation"])
+    return result
 
 
 def revoke_cancellation(ctx: TenantContext, p: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Document services: the source data of issued documents, the archive, rendering on demand."""

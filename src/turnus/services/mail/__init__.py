@@ -1,0 +1,2 @@
+"""Mail: the transactional outbox, the mail texts, the hooks that enqueue them and the SMTP
+sender."""

@@ -1,0 +1,63 @@
+"""Downloading issued documents: the PDF/A-3 with embedded XML and the e-invoice XML,
+archived on first download and returned byte for byte afterwards."""
+
+from __future__ import annotations
+
+import io
+
+import facturx
+from pypdf import PdfReader
+
+from tests.conftest import Merchant, assert_problem
+from tests.test_contracts_api import catalog, signup
+
+
+def _issued_invoice(merchant: Merchant) -> dict:  # type: ignore[type-arg]
+    merchant.patch(
+        "/v1/document_settings",
+        json={"iban": "DE02120300000000202051", "bic": "BYLADEM1001", "phone": "+49 30 123"},
+    )
+    ids = catalog(merchant)
+    signup(merchant, ids, "flex")
+    assert merchant.post("/v1/billing_runs", json={}).json()["invoices"] == 1
+    (invoice,) = merchant.get("/v1/invoices").json()["data"]
+    return invoice
+
+
+def test_pdf_is_archived_on_first_download(merchant: Merchant) -> None:
+    invoice = _issued_invoice(merchant)
+    first = merchant.get(f"/v1/invoices/{invoice['id']}/pdf")
+    assert first.status_code == 200, first.text
+    assert first.headers["content-type"] == "application/pdf"
+    assert first.headers["content-disposition"] == 'attachment; filename="RE-2026-000001.pdf"'
+    assert first.content.startswith(b"%PDF")
+    again = merchant.get(f"/v1/invoices/{invoice['id']}/pdf")
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    reader = PdfReader(io.BytesIO(first.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "RE-2026-000001" in text and "21,19" in text  # 19.80 net + 7 % = 21.19
+    _, xml = facturx.get_xml_from_pdf(first.content, check_xsd=True)
+    assert b"RE-2026-000001" in xml
+
+
+def test_e_invoice_xml_downloads(merchant: Merchant) -> None:
+    invoice = _issued_invoice(merchant)
+    xml = merchant.get(f"/v1/invoices/{invoice['id']}/e_invoice")
+    assert xml.status_code == 200, xml.text
+    assert xml.headers["content-type"].startswith("application/xml")
+    assert facturx.xml_check_xsd(xml.content, flavor="factur-x", level="en16931")
+    missing = merchant.get(f"/v1/invoices/{invoice['id']}/e_invoice?format=xrechnung")
+    assert_problem(missing, 422, "/format")
+    assert_problem(merchant.get(f"/v1/invoices/{invoice['id']}/e_invoice?format=ubl"), 422)
+
+
+def test_drafts_and_other_tenants_have_no_documents(
+    merchant: Merchant, other_merchant: Merchant
+) -> None:
+    merchant.patch("/v1/billing_settings", json={"draft_grace_days": 2})
+    ids = catalog(merchant)
+    signup(merchant, ids, "flex")
+    merchant.post("/v1/billing_runs", json={})
+    (draft,) = merchant.get("/v1/invoices").json()["data"]
+    assert_problem(merchant.get(f"/v1/invoices/{draft['id']}/pdf"), 409)
+    assert_problem(other_merchant.get(f"/v1/invoices/{draft['id']}/pdf"), 404)
