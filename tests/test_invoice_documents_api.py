@@ -61,3 +61,34 @@ def test_drafts_and_other_tenants_have_no_documents(
     (draft,) = merchant.get("/v1/invoices").json()["data"]
     assert_problem(merchant.get(f"/v1/invoices/{draft['id']}/pdf"), 409)
     assert_problem(other_merchant.get(f"/v1/invoices/{draft['id']}/pdf"), 404)
+
+
+def test_xrechnung_for_a_public_buyer_with_a_leitweg_id(merchant: Merchant) -> None:
+    merchant.patch(
+        "/v1/document_settings",
+        json={"iban": "DE02120300000000202051", "bic": "BYLADEM1001", "phone": "+49 30 123"},
+    )
+    ids = catalog(merchant)
+    signup(merchant, ids, "flex")
+    merchant.post("/v1/billing_runs", json={})
+    (first,) = merchant.get("/v1/invoices").json()["data"]
+    no_email = merchant.get(f"/v1/invoices/{first['id']}/e_invoice?format=xrechnung")
+    assert_problem(no_email, 422, "/format")  # the customer has no Leitweg-ID yet
+    merchant.patch("/v1/tenant", json={"email": "billing@example.com"})
+    bad = merchant.patch(f"/v1/customers/{ids['customer']}", json={"buyer_reference": "991-1"})
+    assert_problem(bad, 422, "/buyer_reference")
+    good = merchant.patch(
+        f"/v1/customers/{ids['customer']}", json={"buyer_reference": "991-03730-19"}
+    )
+    assert good.status_code == 200 and good.json()["buyer_reference"] == "991-03730-19"
+    merchant.post(
+        "/v1/orders",
+        json={"type": "signup", "customer_id": ids["customer"], "variant_id": ids["magazine"]},
+    )
+    merchant.post("/v1/billing_runs", json={})
+    invoice = merchant.get("/v1/invoices").json()["data"][0]
+    xml = merchant.get(f"/v1/invoices/{invoice['id']}/e_invoice?format=xrechnung")
+    assert xml.status_code == 200, xml.text
+    assert b"urn:xeinkauf.de:kosit:xrechnung_3.0" in xml.content
+    assert b"991-03730-19" in xml.content
+    assert facturx.xml_check_xsd(xml.content, flavor="factur-x", level="en16931")

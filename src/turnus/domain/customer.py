@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from stdnum.de import leitweg
+
 from turnus.domain import identity
 from turnus.domain.errors import FieldError, TurnusError, ValidationFailed
 
@@ -131,6 +133,7 @@ class CustomerProfile:
     tax_exempt_reason: str | None = None
     custom_fields: Mapping[str, str] | None = None
     tags: Sequence[str] = ()
+    buyer_reference: str | None = None  # Leitweg-ID of a public-sector buyer (XRechnung)
 
 
 def phone_errors(phone: str, pointer: str) -> Iterator[FieldError]:
@@ -197,6 +200,10 @@ def _profile_errors(profile: CustomerProfile) -> Iterator[FieldError]:
         yield FieldError("/tax_exempt_reason", "only a tax-exempt customer has one")
     yield from custom_field_errors(profile.custom_fields or {}, "/custom_fields")
     yield from tag_errors(profile.tags, "/tags")
+    if profile.buyer_reference is not None and not leitweg.is_valid(profile.buyer_reference):
+        yield FieldError(
+            "/buyer_reference", "is not a valid Leitweg-ID (e.g. 991-03730-19, check digits)"
+        )
 
 
 def validated_profile(profile: CustomerProfile) -> CustomerProfile:
@@ -227,6 +234,9 @@ def validated_profile(profile: CustomerProfile) -> CustomerProfile:
         tax_exempt_reason=(profile.tax_exempt_reason or "").strip() or None,
         custom_fields=dict(profile.custom_fields or {}),
         tags=normalized_tags(profile.tags),
+        buyer_reference=(
+            leitweg.compact(profile.buyer_reference) if profile.buyer_reference else None
+        ),
     )
 
 

@@ -55,6 +55,7 @@ def profile_of(row: dict[str, Any]) -> CustomerProfile:
         tax_exempt_reason=row["tax_exempt_reason"],
         custom_fields=row["custom_fields"],
         tags=tuple(row["tags"]),
+        buyer_reference=row["buyer_reference"],
     )
 
 
@@ -95,6 +96,7 @@ def _values(ctx: TenantContext, profile: CustomerProfile) -> dict[str, Any]:
         "tax_exempt_reason": profile.tax_exempt_reason,
         "custom_fields": dict(profile.custom_fields or {}),
         "tags": list(profile.tags),
+        "buyer_reference": profile.buyer_reference,
     }
 
 

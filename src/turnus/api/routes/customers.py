@@ -113,6 +113,9 @@ class CustomerCreate(StrictInput):
     tax_exempt: bool = False
     tax_exempt_reason: str | None = Field(None, max_length=200)
     external_id: str | None = Field(None, max_length=100, description="Id in the CRM; unique")
+    buyer_reference: str | None = Field(
+        None, max_length=50, description="Leitweg-ID of a public-sector buyer (XRechnung)"
+    )
     custom_fields: dict[str, str] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list, description="At most 30; deduplicated")
     notes: str | None = Field(None, max_length=MAX_NOTES)
@@ -134,6 +137,7 @@ class CustomerCreate(StrictInput):
             tax_exempt_reason=self.tax_exempt_reason,
             custom_fields=self.custom_fields,
             tags=tuple(self.tags),
+            buyer_reference=self.buyer_reference,
         )
 
 
@@ -158,6 +162,7 @@ class CustomerPatch(StrictInput):
     tax_exempt: bool | None = None
     tax_exempt_reason: str | None = Field(None, max_length=200)
     external_id: str | None = Field(None, max_length=100)
+    buyer_reference: str | None = Field(None, max_length=50, description="null removes it")
     custom_fields: dict[str, str] | None = None
     tags: list[str] | None = None
     notes: str | None = Field(None, max_length=MAX_NOTES)
@@ -215,6 +220,7 @@ class CustomerOut(Output):
     tax_exempt: bool
     tax_exempt_reason: str | None
     external_id: str | None
+    buyer_reference: str | None
     custom_fields: dict[str, str]
     tags: list[str]
     notes: str | None

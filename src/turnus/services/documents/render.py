@@ -12,7 +12,7 @@ from sqlalchemy import Engine, and_, not_, select
 
 from turnus.documents.einvoice import Profile, cii_xml
 from turnus.documents.pdf import render_pdf
-from turnus.domain.errors import ValidationFailed
+from turnus.domain.errors import Conflict, ValidationFailed
 from turnus.services.context import Actor, TenantContext
 from turnus.services.documents import archive
 from turnus.services.documents.source import billing_document
@@ -37,6 +37,13 @@ KINDS = {
 
 
 def _render(ctx: TenantContext, invoice_id: str, kind: str) -> bytes:
+    try:
+        return _render_checked(ctx, invoice_id, kind)
+    except ValueError as exc:  # the e-invoice writer names the missing data and the rule
+        raise Conflict(str(exc)) from None
+
+
+def _render_checked(ctx: TenantContext, invoice_id: str, kind: str) -> bytes:
     document = billing_document(ctx, invoice_id)
     if kind == "xrechnung":
         if not document.buyer.buyer_reference:
