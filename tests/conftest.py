@@ -20,12 +20,12 @@ from sqlalchemy.engine import make_url
 
 from turnus.api.app import create_app
 from turnus.config import Settings, load_settings
+from turnus.documents.storage import FilesystemStore
 from turnus.domain.clock import TenantMode
 from turnus.domain.tenant import TenantProfile
-from turnus.documents.storage import FilesystemStore
 from turnus.services import api_keys, tenants
-from turnus.services.documents import archive
 from turnus.services.context import Actor, TenantContext
+from turnus.services.documents import archive
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import FixedWallClock
 from turnus.store import migrate
