@@ -339,7 +339,8 @@ def worker(
     once: Annotated[bool, typer.Option(help="Run one pass and exit")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between passes")] = 30.0,
 ) -> None:
-    """Run due work (renewals, trial ends, deliveries, ...) for live tenants in real time."""
+    """Run due work (renewals, trial ends, deliveries, ...) for live tenants in real time; with
+    TURNUS_SMTP_HOST set, send the due mails of the outbox after every pass."""
     import time
 
     from turnus.services.mail.sender import deliver_due

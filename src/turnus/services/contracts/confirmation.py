@@ -11,10 +11,11 @@ from turnus.domain.contracts.lifecycle import CancellationKind
 
 _KINDS = {
     "de": {
-        CancellationKind.ORDINARY: "ordentliche Kündigung",
-        CancellationKind.IMMEDIATE: "sofortige Beendigung",
-        CancellationKind.EXTRAORDINARY: "außerordentliche Kündigung",
-        CancellationKind.WITHDRAWAL: "Widerruf",
+        # genitive, as in "den Eingang Ihrer ordentlichen Kündigung"
+        CancellationKind.ORDINARY: "Ihrer ordentlichen Kündigung",
+        CancellationKind.IMMEDIATE: "der sofortigen Beendigung",
+        CancellationKind.EXTRAORDINARY: "Ihrer außerordentlichen Kündigung",
+        CancellationKind.WITHDRAWAL: "Ihres Widerrufs",
     },
     "en": {
         CancellationKind.ORDINARY: "ordinary cancellation",
@@ -43,7 +44,7 @@ def cancellation_confirmation(
     what = _KINDS[language][kind]
     if language == "de":
         text = (
-            f"Wir bestätigen den Eingang Ihrer {what} des Vertrags {contract_id} am "
+            f"Wir bestätigen den Eingang {what} des Vertrags {contract_id} am "
             f"{received}. Der Vertrag endet mit Ablauf des {served_until}."
         )
         if reason:

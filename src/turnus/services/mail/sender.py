@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import Engine, func, select
 
@@ -114,7 +114,17 @@ class _Connection:
             raise Unreachable(f"cannot connect to the SMTP server: {_describe(exc)}") from exc
         return smtp
 
+    def _alive(self) -> bool:
+        """Whether the open session still answers (servers drop idle ones)."""
+        assert self.smtp is not None
+        try:
+            return bool(self.smtp.noop()[0] == 250)
+        except (OSError, smtplib.SMTPException):
+            return False
+
     def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+        if self.smtp is not None and not self._alive():
+            self.close()
         if self.smtp is None:
             self.smtp = self._open()
         try:
@@ -156,7 +166,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-def _raise_for(code: int, message: str) -> None:
+def _raise_for(code: int, message: str) -> NoReturn:
     if 500 <= code < 600:
         raise PermanentFailure(message)
     raise TemporaryFailure(message)

@@ -18,6 +18,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
+from markupsafe import escape
 
 from turnus.domain.money import to_major_units
 
@@ -110,6 +111,22 @@ def render(name: str, language: str, values: Mapping[str, Any]) -> Mail:
     return Mail(subject=subject, text=body, html=html)
 
 
+# A billing run mails thousands of invoices that differ, besides number and name, in a few
+# amounts and dates: the mail is rendered once per such shape, with markers for the number and
+# the name, which are then put in (escaped in the HTML). So templates print ``number`` and
+# ``greeting_name`` as they are, without filters, and test only whether a name is given.
+_NUMBER = "\x00number\x00"
+_NAME = "\x00greeting_name\x00"
+
+
+@lru_cache(maxsize=4096)
+def _invoice_shape(
+    template: str, language: str, has_name: bool, values: tuple[tuple[str, Any], ...]
+) -> Mail:
+    data = {**dict(values), "number": _NUMBER, "greeting_name": _NAME if has_name else None}
+    return render(template, language, data)
+
+
 def invoice_mail(
     invoice: Mapping[str, Any],
     *,
@@ -120,21 +137,29 @@ def invoice_mail(
 ) -> Mail:
     """The mail that sends an issued invoice, credit note or cancellation invoice."""
     document_type = invoice["document_type"]
-    values = {
-        "document_type": document_type,
-        "number": invoice["number"],
-        "issue_date": invoice["issue_date"],
-        "due_date": invoice["due_date"],
-        "currency": invoice["currency"],
-        "gross": invoice["gross_total"],
-        "amount_due": invoice["amount_due"],
-        "credit_applied": invoice["credit_applied"],
-        "reason": invoice.get("reason"),
-        "corrected_number": corrected_number,
-        "greeting_name": greeting_name,
-        "merchant": merchant,
-    }
-    return render(INVOICE_TEMPLATES[document_type], language, values)
+    values = (
+        ("document_type", document_type),
+        ("issue_date", invoice["issue_date"]),
+        ("due_date", invoice["due_date"]),
+        ("currency", invoice["currency"]),
+        ("gross", invoice["gross_total"]),
+        ("amount_due", invoice["amount_due"]),
+        ("credit_applied", invoice["credit_applied"]),
+        ("reason", invoice.get("reason")),
+        ("corrected_number", corrected_number),
+        ("merchant", merchant),
+    )
+    shape = _invoice_shape(INVOICE_TEMPLATES[document_type], language, bool(greeting_name), values)
+    number = str(invoice["number"])
+    name = greeting_name or ""
+    html = shape.html
+    if html is not None:
+        html = html.replace(_NUMBER, str(escape(number))).replace(_NAME, str(escape(name)))
+    return Mail(
+        subject=shape.subject.replace(_NUMBER, number).replace(_NAME, name),
+        text=shape.text.replace(_NUMBER, number).replace(_NAME, name),
+        html=html,
+    )
 
 
 def cancellation_mail(
