@@ -7,9 +7,12 @@ import io
 
 import facturx
 from pypdf import PdfReader
+from sqlalchemy import select
 
-from tests.conftest import Merchant, assert_problem
+from tests.conftest import TEST_ACTOR, Merchant, assert_problem
 from tests.test_contracts_api import catalog, signup
+from turnus.services.documents.render import render_pending
+from turnus.store.document_tables import documents
 
 
 def _issued_invoice(merchant: Merchant) -> dict:  # type: ignore[type-arg]
@@ -92,3 +95,26 @@ def test_xrechnung_for_a_public_buyer_with_a_leitweg_id(merchant: Merchant) -> N
     assert b"urn:xeinkauf.de:kosit:xrechnung_3.0" in xml.content
     assert b"991-03730-19" in xml.content
     assert facturx.xml_check_xsd(xml.content, flavor="factur-x", level="en16931")
+
+
+def test_the_worker_renders_issued_pdfs_ahead_of_the_download(
+    merchant: Merchant,
+    engine,
+    wall_clock,  # type: ignore[no-untyped-def]
+) -> None:
+    invoice = _issued_invoice(merchant)
+    tenants = [merchant.tenant_id]
+    assert render_pending(engine, TEST_ACTOR, wall_clock, tenant_ids=tenants) == 1
+    assert render_pending(engine, TEST_ACTOR, wall_clock, tenant_ids=tenants) == 0
+    with engine.connect() as connection:
+        row = (
+            connection.execute(
+                select(documents).where(
+                    documents.c.owner_id == invoice["id"], documents.c.kind == "pdf"
+                )
+            )
+            .mappings()
+            .one()
+        )
+    download = merchant.get(f"/v1/invoices/{invoice['id']}/pdf")
+    assert download.headers["etag"] == f'"{row["sha256"]}"'

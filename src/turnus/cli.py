@@ -339,10 +339,12 @@ def worker(
     once: Annotated[bool, typer.Option(help="Run one pass and exit")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between passes")] = 30.0,
 ) -> None:
-    """Run due work (renewals, trial ends, deliveries, ...) for live tenants in real time; with
+    """Run due work (billing runs, renewals, trial ends, deliveries, ...) for live tenants in
+    real time, render the PDFs of newly issued invoices into the archive, and, with
     TURNUS_SMTP_HOST set, send the due mails of the outbox after every pass."""
     import time
 
+    from turnus.services.documents.render import render_pending
     from turnus.services.mail.sender import deliver_due
     from turnus.services.worker import run_live_tenants
 
@@ -355,6 +357,9 @@ def worker(
                 f"{result.failed} failed",
                 highlight=False,
             )
+            rendered = run(lambda: render_pending(engine, CLI_ACTOR, SystemWallClock()))
+            if rendered:
+                out.print(f"documents: {rendered} PDF(s) rendered and archived", highlight=False)
             if settings().smtp_configured:
                 _print_mail_pass(run(lambda: deliver_due(engine, settings(), SystemWallClock())))
             if once:

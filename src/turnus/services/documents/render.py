@@ -5,6 +5,7 @@ their first download (``render_pending``), so the billing run never waits for re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,12 +104,19 @@ def unrendered(ctx: TenantContext, limit: int) -> list[str]:
     return list(ctx.uow.connection.execute(statement).scalars())
 
 
-def render_pending(engine: Engine, actor: Actor, wall_clock: WallClock, limit: int = 50) -> int:
+def render_pending(
+    engine: Engine,
+    actor: Actor,
+    wall_clock: WallClock,
+    limit: int = 50,
+    tenant_ids: Sequence[str] | None = None,
+) -> int:
     """Render and archive the PDFs of issued invoices that have none yet, for every tenant,
     each document in its own transaction (run by ``turnus worker``; downloads render on
     demand too). Returns how many were rendered."""
-    with UnitOfWork(engine) as uow:
-        tenant_ids = list(uow.connection.execute(select(tenants.c.id)).scalars())
+    if tenant_ids is None:
+        with UnitOfWork(engine) as uow:
+            tenant_ids = list(uow.connection.execute(select(tenants.c.id)).scalars())
     done = 0
     for tenant_id in tenant_ids:
         with UnitOfWork(engine) as uow:
