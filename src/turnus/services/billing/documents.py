@@ -229,7 +229,8 @@ def seller_doc(tenant: dict[str, Any], settings: BillingSettings) -> dict[str, A
 
 def buyer_doc(customer: dict[str, Any]) -> dict[str, Any]:
     """The buyer as the document shows it (JSON-safe). Reads the customer columns id, kind,
-    company_name, first_name, last_name, billing_address, vat_id, email and tax_status."""
+    company_name, first_name, last_name, billing_address, vat_id, email, tax_status and
+    buyer_reference (the Leitweg-ID a public-sector buyer's e-invoice must carry)."""
     name = name_of(
         CustomerKind(customer["kind"]),
         customer["company_name"],
@@ -243,6 +244,7 @@ def buyer_doc(customer: dict[str, Any]) -> dict[str, Any]:
         "vat_id": jsonable(customer["vat_id"]),
         "email": jsonable(customer["email"]),
         "tax_status": jsonable(customer["tax_status"]),
+        "buyer_reference": customer.get("buyer_reference"),
     }
 
 

@@ -175,6 +175,7 @@ CUSTOMER_COLUMNS = (
     "tax_status",
     "vat_id",
     "tax_exempt",
+    "buyer_reference",
 )
 
 
