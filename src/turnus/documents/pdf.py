@@ -16,6 +16,21 @@ DIN 5008 form B (address window, sender line, information block, fold marks), th
 header repeats on every page, a footer with the company's details and "Seite 1 von 2" on every
 page.
 
+The XML is embedded by WeasyPrint itself while it writes the PDF/A-3b (an ``Attachment`` and
+the Factur-X XMP properties added to WeasyPrint's own RDF), not afterwards with
+``facturx.generate_from_binary``: that rewrites the whole PDF with pypdf (about 20 ms more) and
+leaves the XMP ``pdf:Producer`` ("pypdf") different from the Info dictionary's /Producer, which
+PDF/A forbids. The result reads back with ``facturx.get_xml_from_pdf``.
+
+The same document and XML always give the same bytes (the attachment's dates are the issue
+date; WeasyPrint writes no render time). Speed: the Jinja environment, the parsed stylesheets,
+the XSDs and logo data URIs are cached per process, the font configuration per thread; the
+default template
+uses a user-agent stylesheet cut down to its elements (``templates/ua.css``). WeasyPrint subsets
+the fonts with HarfBuzz when the system has ``libharfbuzz-subset`` (Debian:
+``libharfbuzz-subset0``); without it, it falls back to fontTools and a PDF takes about three
+times as long (see ``bench/render_documents.py``).
+
 Merchant templates (``branding.template_html``) replace ``invoice.html``; the default
 stylesheet is not applied to them (put the styles into the template). They run in Jinja2's
 sandbox with autoescaping on, and the renderer loads nothing but ``data:`` URLs (no files, no
@@ -43,7 +58,8 @@ network). They get the same context as the default template:
 ``info``
     the rows of the information block: a list of ``(label, value)``.
 ``service_period``
-    the formatted overall service period or date ("25.11.2026 – 24.12.2026"), or None.
+    the formatted overall service period or date ("25.11.2026 \u2013 24.12.2026"), or
+    None.
 ``correction``
     for a credit note or cancellation, the sentence naming the corrected invoice and its date;
     ``reason``: the "Grund: ..." sentence (both None otherwise).
@@ -76,8 +92,10 @@ network). They get the same context as the default template:
     colours (validated CSS hex colours).
 ``page_label``, ``of_label``
     "Seite"/"von" (or "Page"/"of"), for ``counter(page)``/``counter(pages)`` in the CSS.
+``fmt``
+    the ``Formatter`` of the document's language and currency.
 Filters: ``money`` (minor units), ``date``, ``quantity`` and ``percent`` format like the
-default template.
+default template (``{{ doc.gross_total|money }}``).
 """
 
 from __future__ import annotations
@@ -85,6 +103,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -108,6 +127,10 @@ from turnus.domain.money import minor_unit_exponent
 
 TEMPLATES = Path(__file__).parent / "templates"
 FACTURX_FILENAME = "factur-x.xml"
+XRECHNUNG_FILENAME = "xrechnung.xml"  # ZUGFeRD 2.3, profile XRECHNUNG
+EN_DASH = "\u2013"
+NBSP = "\u00a0"
+_Date = date  # ``Formatter.date`` shadows the type in the class body
 
 LABELS: dict[str, dict[str, str]] = {
     "de": {
@@ -287,7 +310,9 @@ class Formatter:
 
     def money(self, minor: int) -> str:
         return str(
-            format_currency(Decimal(minor).scaleb(-self.exponent), self.currency, locale=self.locale)
+            format_currency(
+                Decimal(minor).scaleb(-self.exponent), self.currency, locale=self.locale
+            )
         )
 
     def unit_price(self, amount: int, quantity: Decimal) -> str:
@@ -305,15 +330,15 @@ class Formatter:
             )
         )
 
-    def date(self, value: date) -> str:
+    def date(self, value: _Date) -> str:
         return str(format_date(value, format="medium", locale=self.locale))
 
-    def period(self, start: date | None, end: date | None) -> str | None:
+    def period(self, start: _Date | None, end: _Date | None) -> str | None:
         if start is None:
             return self.date(end) if end is not None else None
         if end is None or end == start:
             return self.date(start)
-        return f"{self.date(start)} – {self.date(end)}"
+        return f"{self.date(start)} {EN_DASH} {self.date(end)}"
 
     def quantity(self, value: Decimal) -> str:
         return str(format_decimal(value, format="#,##0.######", locale=self.locale))
@@ -419,7 +444,7 @@ def _payment(document: BillingDocument, fmt: Formatter, t: dict[str, str]) -> Pa
     if debit is not None:
         masked = mask_iban(debit.debtor_iban)
         text = t["direct_debit_text"].format(
-            amount=amount, date=fmt.date(debit.debit_date), iban=masked
+            amount=amount, date=fmt.date(debit.debit_date), iban=masked.replace(" ", NBSP)
         )
         details = [
             (t["mandate_reference"], debit.mandate_reference),
@@ -458,9 +483,7 @@ def _footer(document: BillingDocument, t: dict[str, str], lang: str) -> list[lis
     columns.append(contact)
     legal = []
     if branding.register_court or branding.register_number:
-        legal.append(
-            " ".join(p for p in (branding.register_court, branding.register_number) if p)
-        )
+        legal.append(" ".join(p for p in (branding.register_court, branding.register_number) if p))
     if branding.managing_directors:
         legal.append(f"{t['managing_directors']}: {branding.managing_directors}")
     if seller.vat_id:
@@ -549,7 +572,7 @@ def build_context(document: BillingDocument) -> dict[str, Any]:
     correction = reason = None
     if document.corrects_number:
         corrected_date = (
-            fmt.date(document.corrects_issue_date) if document.corrects_issue_date else "–"
+            fmt.date(document.corrects_issue_date) if document.corrects_issue_date else EN_DASH
         )
         reference = t["invoice_of"].format(number=document.corrects_number, date=corrected_date)
         info.append((t["refers_to"], reference))
@@ -593,7 +616,9 @@ def build_context(document: BillingDocument) -> dict[str, Any]:
     totals.append(TotalRow(t["total"], fmt.money(document.gross_total), "gross"))
     if document.credit_applied:
         totals.append(TotalRow(t["credit_applied"], fmt.money(-document.credit_applied), "credit"))
-    if document.credit_applied or (document.amount_due and document.amount_due != document.gross_total):
+    if document.credit_applied or (
+        document.amount_due and document.amount_due != document.gross_total
+    ):
         totals.append(TotalRow(t["amount_due"], fmt.money(document.amount_due), "due"))
 
     branding = document.branding
@@ -702,18 +727,35 @@ def render_html(document: BillingDocument) -> str:
 # --- PDF -------------------------------------------------------------------------------------
 
 
-@functools.cache
+_per_thread = threading.local()
+
+
 def _font_config() -> FontConfiguration:
-    return FontConfiguration()
+    """One font configuration per thread (Pango's font map is not shared between threads;
+    the stylesheets, which are only read, are shared)."""
+    config: FontConfiguration | None = getattr(_per_thread, "font_config", None)
+    if config is None:
+        config = _per_thread.font_config = FontConfiguration()
+    return config
 
 
 @functools.cache
 def _stylesheet() -> weasyprint.CSS:
-    return weasyprint.CSS(
-        filename=str(TEMPLATES / "invoice.css"),
-        font_config=_font_config(),
-        url_fetcher=_url_fetcher(),
-    )
+    # no @font-face: the font configuration does not matter for parsing it
+    return weasyprint.CSS(filename=str(TEMPLATES / "invoice.css"), url_fetcher=_url_fetcher())
+
+
+@functools.cache
+def _user_agent_stylesheet() -> weasyprint.CSS:
+    return weasyprint.CSS(filename=str(TEMPLATES / "ua.css"), url_fetcher=_url_fetcher())
+
+
+class _DefaultTemplateHTML(weasyprint.HTML):  # type: ignore[misc]
+    """The default template with a user-agent stylesheet cut down to its elements
+    (``templates/ua.css``): the full HTML5 sheet is matched against every element."""
+
+    def _ua_stylesheets(self, *args: Any, **kwargs: Any) -> list[weasyprint.CSS]:
+        return [_user_agent_stylesheet()]
 
 
 def _url_fetcher() -> weasyprint.urls.URLFetcher:
@@ -723,37 +765,43 @@ def _url_fetcher() -> weasyprint.urls.URLFetcher:
 
 def render_pdf(document: BillingDocument, einvoice_xml: bytes | None) -> bytes:
     """The document as PDF/A-3b. With ``einvoice_xml`` (a CII XML), a Factur-X / ZUGFeRD PDF:
-    the XML embedded byte for byte as ``factur-x.xml`` (AFRelationship Alternative, or Data
-    for the MINIMUM and BASIC WL profiles) and the Factur-X XMP metadata (document type,
-    file name, version, conformance level)."""
+    the XML embedded byte for byte as ``factur-x.xml`` (``xrechnung.xml`` for an XRechnung
+    CII, as ZUGFeRD 2.3 names it), AFRelationship Alternative (Data for the MINIMUM and
+    BASIC WL profiles), and the Factur-X XMP metadata (document type, file name, version,
+    conformance level) with its PDF/A extension schema. ``ValueError`` if the XML is no CII
+    invoice of a known profile or fails the Factur-X XSD of its profile."""
     html = render_html(document)
     fetcher = _url_fetcher()
     custom = bool(document.branding.template_html)
-    rendered = weasyprint.HTML(string=html, url_fetcher=fetcher).render(
-        stylesheets=None if custom else [_stylesheet()],
-        font_config=_font_config(),
-    )
+    if custom:
+        rendered = weasyprint.HTML(string=html, url_fetcher=fetcher).render(
+            font_config=_font_config()
+        )
+    else:
+        rendered = _DefaultTemplateHTML(string=html, url_fetcher=fetcher).render(
+            stylesheets=[_stylesheet()], font_config=_font_config()
+        )
     # A stable timestamp (the issue date), so the same document renders to comparable bytes.
     stamp = datetime.combine(document.issue_date, time(0), tzinfo=UTC)
     attachments = []
     if einvoice_xml is not None:
         level = facturx_level(einvoice_xml)
-        rendered.metadata = _FacturXMetadata.from_metadata(rendered.metadata, level)
+        filename = XRECHNUNG_FILENAME if level == "XRECHNUNG" else FACTURX_FILENAME
+        rendered.metadata = _FacturXMetadata.from_metadata(rendered.metadata, level, filename)
         attachments.append(
             weasyprint.Attachment(
                 url="data:text/xml;base64," + base64.b64encode(einvoice_xml).decode("ascii"),
                 url_fetcher=fetcher,
-                name=FACTURX_FILENAME,
+                name=filename,
                 description="Factur-X/ZUGFeRD invoice",
                 created=stamp,
                 modified=stamp,
                 relationship="Data" if level in ("MINIMUM", "BASIC WL") else "Alternative",
             )
         )
-    pdf = rendered.write_pdf(
+    pdf: bytes = rendered.write_pdf(
         pdf_variant="pdf/a-3b", attachments=attachments, finisher=_dedupe_associated_files
     )
-    assert pdf is not None
     return pdf
 
 
@@ -845,26 +893,31 @@ class _FacturXMetadata(DocumentMetadata):  # type: ignore[misc]
     the PDF/A extension schema that declares them."""
 
     level: str
+    filename: str
 
     @classmethod
-    def from_metadata(cls, metadata: DocumentMetadata, level: str) -> _FacturXMetadata:
+    def from_metadata(
+        cls, metadata: DocumentMetadata, level: str, filename: str
+    ) -> _FacturXMetadata:
         result = cls.__new__(cls)
         result.__dict__.update(metadata.__dict__)
         result.level = level
+        result.filename = filename
         return result
 
     def generate_rdf_metadata(self, variant: str, version: int, conformance: str) -> bytes:
-        rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))
-        rdf.append(_facturx_description(self.level))
+        # WeasyPrint's own RDF, not outside input
+        rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))  # noqa: S314
+        rdf.append(_facturx_description(self.level, self.filename))
         rdf.append(_extension_schema())
         return bytes(tostring(rdf, encoding="utf-8"))
 
 
-def _facturx_description(level: str) -> Element:
+def _facturx_description(level: str, filename: str) -> Element:
     description = Element(f"{{{_NS_RDF}}}Description", {f"{{{_NS_RDF}}}about": ""})
     for name, value in (
         ("DocumentType", "INVOICE"),
-        ("DocumentFileName", FACTURX_FILENAME),
+        ("DocumentFileName", filename),
         ("Version", "1.0"),
         ("ConformanceLevel", level),
     ):
