@@ -1,7 +1,10 @@
 """The demo merchant that `make run` seeds: the catalog examples and a contract per state."""
 
+import re
+
 from sqlalchemy import func, select
 
+from tests.test_pdf import _xmp
 from turnus.services.demo import seed_demo
 from turnus.services.uow import UnitOfWork
 from turnus.store.billing_tables import invoice_items, invoices, ledger_entries
@@ -68,3 +71,30 @@ def test_demo_merchant_has_a_year_of_invoices_from_the_engine(engine, wall_clock
     assert any(i["amount"] < 0 and i["kind"] == "fee" for i in items)  # cancellation credit
     assert any(i["tax_treatment"] == "reverse_charge" for i in items)
     assert ledger[0] == ledger[1] and ledger[0] > 0
+
+
+def test_demo_invoices_download_as_pdf_a3_with_valid_e_invoices(
+    engine, wall_clock, client, tmp_path
+) -> None:
+    import facturx
+
+    with UnitOfWork(engine) as uow:
+        demo = seed_demo(uow, wall_clock, tmp_path / "key")
+    headers = {"Authorization": f"Bearer {demo.api_key}"}
+    listed = client.get("/v1/invoices?limit=100", headers=headers).json()["data"]
+    kinds = {}
+    for invoice in listed:  # one of every kind and tax situation: rendering takes a while
+        detail = client.get(f"/v1/invoices/{invoice['id']}", headers=headers).json()
+        key = (
+            detail["document_type"],
+            tuple(sorted({i["tax_treatment"] for i in detail["items"]})),
+        )
+        kinds.setdefault(key, invoice["id"])
+    assert len(kinds) >= 2
+    for invoice_id in kinds.values():
+        pdf = client.get(f"/v1/invoices/{invoice_id}/pdf", headers=headers)
+        assert pdf.status_code == 200, pdf.text
+        xmp = _xmp(pdf.content)
+        assert re.search(r'pdfaid:part="3"|<pdfaid:part>3</pdfaid:part>', xmp)
+        _, xml = facturx.get_xml_from_pdf(pdf.content, check_xsd=True)
+        assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")

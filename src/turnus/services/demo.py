@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +18,7 @@ from turnus.services.context import Actor, TenantContext
 from turnus.services.demo_catalog import seed_catalog
 from turnus.services.demo_customers import seed_customers
 from turnus.services.demo_history import HISTORY_DAYS, seed_history
+from turnus.services.documents import settings as document_settings
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import FixedWallClock, WallClock
 from turnus.store.tables import tenants as tenants_table
@@ -36,6 +38,33 @@ DEMO_PROFILE = TenantProfile(
     email="abo@demo.turnus.invalid",
     mode=TenantMode.SANDBOX,
 )
+
+
+# The demo's letterhead: a simple coffee-bean logo, its colours and the legal footer.
+DEMO_LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="210" height="40" viewBox="0 0 210 40">'
+    '<ellipse cx="20" cy="20" rx="13" ry="17" fill="#5b3a1e" transform="rotate(-25 20 20)"/>'
+    '<path d="M14 8 C24 16 16 26 26 33" stroke="#d9a066" stroke-width="2.5" fill="none"/>'
+    '<text x="40" y="26" font-family="DejaVu Sans" font-size="15" font-weight="bold" '
+    'fill="#5b3a1e">Turnus Demo</text></svg>'
+)
+DEMO_DOCUMENTS = {
+    "logo_base64": base64.b64encode(DEMO_LOGO.encode()).decode(),
+    "logo_media_type": "image/svg+xml",
+    "primary_color": "#5b3a1e",
+    "accent_color": "#d9a066",
+    "sender_line": "Turnus Demo Kaffeerösterei GmbH · Rosenthaler Straße 40 · 10178 Berlin",
+    "bank_name": "Demo Bank Berlin",
+    "iban": "DE02120300000000202051",
+    "bic": "BYLADEM1001",
+    "register_court": "Amtsgericht Berlin-Charlottenburg",
+    "register_number": "HRB 123456 B",
+    "managing_directors": "Anna Beispiel, Jonas Muster",
+    "phone": "+49 30 1234567",
+    "website": "https://demo.turnus.invalid",
+    "email_from": "abo@demo.turnus.invalid",
+    "email_from_name": "Turnus Demo Kaffeerösterei",
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +90,7 @@ def seed_demo(uow: UnitOfWork, wall_clock: WallClock, key_file: Path) -> DemoMer
     )
     ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=SEEDER, wall_clock=wall_clock)
     if created:
+        document_settings.update(ctx, DEMO_DOCUMENTS)
         catalog = seed_catalog(ctx)
         seed_history(ctx, catalog, now.astimezone(ZoneInfo(ctx.clock.timezone)).date())
         seed_customers(ctx, catalog)
