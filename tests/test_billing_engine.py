@@ -30,6 +30,7 @@ from turnus.domain.catalog.model import (
     ChargeType,
     Interval,
     IntervalUnit,
+    Intro,
     Price,
     PricingModel,
     Trial,
@@ -296,3 +297,56 @@ def test_repeated_runs_change_nothing() -> None:
     assert [item.key.period_start.month for _, item in books.items] == [1, 2, 3]
     assert books.run(c, date(2027, 3, 1)) == []
     assert expected_lines(c, date(2027, 3, 1)).next_due == date(2027, 4, 1)
+
+
+def test_intro_price_for_the_first_periods_then_the_regular_price() -> None:
+    c = replace(
+        contract(date(2027, 1, 1), MONTHLY),
+        intro=Intro(2, (Price(EUR, PricingModel.FLAT, Decimal("1.00")),)),
+    )
+    books = Books()
+    months = [amounts(books.run(c, date(2027, m, 1))) for m in (1, 2, 3)]
+    assert months == [
+        [("fee", date(2027, 1, 1), 100)],
+        [("fee", date(2027, 2, 1), 100)],
+        [("fee", date(2027, 3, 1), 24995)],
+    ]
+
+
+def test_pause_with_a_fee_and_a_skipped_period() -> None:
+    # Paused all of April with a reduced fee of 2.00; May is skipped: nothing is charged.
+    c = contract(date(2027, 3, 1), MONTHLY)
+    lifecycle = c.lifecycle.paused(date(2027, 4, 1), date(2027, 5, 1), fee=200)
+    lifecycle = lifecycle.skipped(date(2027, 5, 1), date(2027, 3, 1))
+    c = replace(c, lifecycle=lifecycle)
+    books = Books()
+    assert amounts(books.run(c, date(2027, 4, 1))) == [
+        ("fee", date(2027, 3, 1), 24995),
+        ("pause_fee", date(2027, 4, 1), 200),
+    ]
+    assert books.run(c, date(2027, 5, 1)) == []  # skipped: a zero line, nothing billed
+    assert amounts(books.run(c, date(2027, 6, 1))) == [("fee", date(2027, 6, 1), 24995)]
+
+
+def test_a_component_that_does_not_prorate_pays_the_highest_quantity_in_full() -> None:
+    seats = component("seats", Price(EUR, PricingModel.PER_UNIT, Decimal("10.00")), prorate=False)
+    c = contract(date(2027, 3, 1), MONTHLY, components={seats: "3"})
+    books = Books()
+    books.run(c, date(2027, 3, 1))
+    more = change_quantity(c, "seats", "5", date(2027, 3, 17))
+    # 5 seats for the whole month: 50.00 - 30.00 billed = 20.00 more; fewer later: no credit
+    assert amounts(books.run(more, date(2027, 3, 17))) == [("component", date(2027, 3, 1), 2000)]
+    fewer = change_quantity(more, "seats", "1", date(2027, 3, 20))
+    assert books.run(fewer, date(2027, 3, 20)) == []
+
+
+def test_trial_components_are_billed_only_when_the_trial_says_so() -> None:
+    seats = component("seats", Price(EUR, PricingModel.PER_UNIT, Decimal("10.00")))
+    start, trial_end = date(2027, 1, 1), date(2027, 1, 15)
+    base = contract(start, MONTHLY, trial_end=trial_end, components={seats: "2"})
+    free = replace(base, trial=Trial(Interval(IntervalUnit.DAY, 14)))
+    billed = replace(base, trial=Trial(Interval(IntervalUnit.DAY, 14), bill_components=True))
+    assert expected_lines(free, date(2027, 1, 14)).lines == ()
+    # 2 seats for the 14 trial days of the period [Dec 15, Jan 15) (31 days): 2000 x 14/31
+    (line,) = expected_lines(billed, date(2027, 1, 14)).lines
+    assert (line.key.kind, line.amount) == (LineKind.COMPONENT, 903)

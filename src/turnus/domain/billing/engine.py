@@ -284,6 +284,7 @@ def _fees(builder: _Builder, pieces: list[_Piece], paid_start: date) -> None:
     contract = builder.contract
     lifecycle = contract.lifecycle
     intro_stop: date | None = None
+    intro_prices = contract.intro.prices if contract.intro is not None else ()
     if contract.intro is not None and contract.intro.periods > 0 and pieces:
         intro_stop = intro_end(
             paid_start, pieces[0].variant.terms, contract.intro, contract.billing_anchor
@@ -302,7 +303,7 @@ def _fees(builder: _Builder, pieces: list[_Piece], paid_start: date) -> None:
                 break
             price: Price | None = None
             if piece.first and intro_stop is not None and period.start < intro_stop:
-                price = _in_currency(contract.intro.prices, contract.currency)  # type: ignore[union-attr]
+                price = _in_currency(intro_prices, contract.currency)
             if price is None:
                 price = _price(variant.prices, contract.currency, piece.signed_on, period.start)
             days = (cover_end - cover_start).days

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -322,16 +321,8 @@ def contract_billing(
 
 
 def _with_prices(info: VariantInfo, personal: list[dict[str, Any]]) -> VariantInfo:
-    from dataclasses import replace
-
     return replace(info, prices=_schedule(info.prices.versions, info.id, personal))
 
 
 def _with_component_prices(info: ComponentInfo, personal: list[dict[str, Any]]) -> ComponentInfo:
-    from dataclasses import replace
-
     return replace(info, prices=_schedule(info.prices.versions, info.id, personal))
-
-
-def today_or(day: date | None, ctx: TenantContext) -> date:
-    return day or ctx.today()
