@@ -44,13 +44,15 @@ def next_billing_day(ctx: TenantContext) -> date | None:
 
 
 def contract_changed(ctx: TenantContext, contract_id: str) -> None:
-    """An order changed a contract: bill it on the next run (today's, or its start)."""
+    """An order (or late usage) changed a contract: the next run bills it - today's if it has
+    not run yet, else tomorrow's."""
     today = ctx.today()
     row = ctx.scope.get(contracts, contract_id, what="contract")
     current = row["next_billing_date"]
     if current is None or current > today:
         ctx.scope.update(contracts, contract_id, {"next_billing_date": today})
-    schedule_billing(ctx, today)
+    schedule_billing(ctx, today)  # no-op when today's run is scheduled or done
+    schedule_billing(ctx, today + timedelta(days=1))
 
 
 @scheduler.task_handler(BILLING_RUN)
