@@ -1,3 +1,6 @@
+import time
+import uuid
+
 from turnus.store.ids import looks_like_id, new_id
 
 
@@ -14,3 +17,25 @@ def test_ids_sort_in_creation_order() -> None:
     values = [new_id("inv") for _ in range(2000)]
     assert values == sorted(values)
     assert len(set(values)) == len(values)
+
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def _uuid_of(value: str) -> "uuid.UUID":
+    number = 0
+    for char in value.split("_", 1)[1]:
+        number = number * 32 + _ALPHABET.index(char)
+    return uuid.UUID(int=number)
+
+
+def test_ids_are_rfc_9562_version_7_uuids_of_the_current_millisecond() -> None:
+    before = time.time_ns() // 1_000_000
+    values = [new_id("led") for _ in range(5000)]  # many within one millisecond
+    after = time.time_ns() // 1_000_000
+    for value in values:
+        parsed = _uuid_of(value)
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
+        # the counter may move the millisecond on by a few after 2048 ids in one millisecond
+        assert before <= parsed.int >> 80 <= after + 5
+    assert len({_uuid_of(v).int & ((1 << 62) - 1) for v in values}) == len(values)
