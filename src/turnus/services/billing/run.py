@@ -360,11 +360,16 @@ def key_batches(keys: Sequence[Key], batch_size: int) -> Iterator[Sequence[Key]]
         start = end
 
 
-def due_rows(ctx: TenantContext, until: date, keys: Sequence[Key]) -> list[dict[str, Any]]:
-    """The contracts of ``keys`` that are (still) due, in key order. (Looked up by id alone and
-    sorted here: a condition on the due date or an ORDER BY leads SQLite to scan an index of
-    every contract each time.)"""
+def due_rows(
+    ctx: TenantContext, until: date, keys: Sequence[Key], *, lock: bool = False
+) -> list[dict[str, Any]]:
+    """The contracts of ``keys`` that are (still) due, in key order; with ``lock``, locked for
+    the caller's transaction, so an order placed meanwhile waits and is billed by a later run
+    rather than overwritten by this one. (Looked up by id alone and sorted here: a condition on
+    the due date or an ORDER BY leads SQLite to scan an index of every contract each time.)"""
     statement = ctx.scope.select(contracts).where(one_of(contracts.c.id, [key[1] for key in keys]))
+    if lock:
+        statement = statement.with_for_update()
     rows = [
         row
         for row in ctx.scope.rows(statement)
@@ -422,35 +427,29 @@ def bill_in_transaction(
     return summary
 
 
-def _due_batches(
+def _due_chunks(
     engine: Engine,
     tenant_id: str,
     actor: Actor,
     wall_clock: WallClock,
     until: date,
     batch_size: int,
-) -> Iterator[list[dict[str, Any]]]:
-    """:func:`due_batches`, each read in a short transaction of its own."""
-
-    def reading() -> TenantContext:
-        return TenantContext(
-            uow=UnitOfWork(engine), tenant_id=tenant_id, actor=actor, wall_clock=wall_clock
-        )
-
+) -> Iterator[Sequence[Key]]:
+    """The keys of due contracts in batches that never split a customer, read in short
+    transactions of their own; each batch's contracts are read again, locked, by the
+    transaction that bills them."""
     cursor: Key | None = None
     while True:
-        ctx = reading()
+        ctx = TenantContext(
+            uow=UnitOfWork(engine), tenant_id=tenant_id, actor=actor, wall_clock=wall_clock
+        )
         with ctx.uow:
             keys = due_keys(ctx, until, cursor)
         if not keys:
             return
         for chunk in key_batches(keys, batch_size):
             cursor = chunk[-1]
-            ctx = reading()
-            with ctx.uow:
-                rows = due_rows(ctx, until, chunk)
-            if rows:
-                yield rows
+            yield chunk
 
 
 @contextmanager
@@ -486,13 +485,14 @@ def bill(
         day = _check_until(ctx, until, dry_run)
         shared = _shared(ctx)
     summary = RunSummary(until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run"))
-    for rows in _due_batches(engine, tenant_id, actor, wall_clock, day, batch_size):
+    for chunk in _due_chunks(engine, tenant_id, actor, wall_clock, day, batch_size):
         for attempt in (1, 2):
             try:
                 with UnitOfWork(engine) as uow, _no_cycle_collection():
                     ctx = TenantContext(
                         uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock
                     )
+                    rows = due_rows(ctx, day, chunk, lock=not dry_run)
                     result = process_batch(
                         ctx, shared, rows, day, run_id=summary.run_id, dry_run=dry_run
                     )
