@@ -23,15 +23,11 @@ from tests.document_fixtures import (
     domestic_invoice,
 )
 from turnus.documents.einvoice import Profile, cii_xml
+from turnus.documents.facturx_xmp import facturx_level
 from turnus.documents.model import BillingDocument
-from turnus.documents.pdf import (
-    Formatter,
-    build_context,
-    facturx_level,
-    mask_iban,
-    render_html,
-    render_pdf,
-)
+from turnus.documents.pdf import render_html, render_pdf
+from turnus.documents.pdf_context import build_context
+from turnus.documents.pdf_format import Formatter, mask_iban
 
 # a 1x1 PNG
 PNG = bytes.fromhex(
