@@ -112,3 +112,19 @@ def test_a_second_run_of_the_day_adds_to_the_open_draft(merchant: Merchant) -> N
     detail = merchant.get(f"/v1/invoices/{draft['id']}").json()
     assert detail["state"] == "draft" and [i["position"] for i in detail["items"]] == [1, 2, 3]
     assert detail["totals"] == {"net": 10880, "tax": 762, "gross": 11642}
+
+
+def test_runs_are_recorded(merchant: Merchant) -> None:
+    ids = catalog(merchant)
+    signup(merchant, ids, "flex")
+    merchant.post("/v1/billing_runs", json={"dry_run": True})
+    run = merchant.post("/v1/billing_runs", json={}).json()
+    listed = merchant.get("/v1/billing_runs").json()["data"]
+    assert [r["id"] for r in listed] == [run["run_id"]]  # dry runs write nothing
+    assert listed[0]["state"] == "finished"
+    assert listed[0]["stats"] == {
+        "contracts": 1,
+        "invoices": 1,
+        "items": 2,
+        "totals": {"EUR": 2119},
+    }

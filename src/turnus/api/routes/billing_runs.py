@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field
 
-from turnus.api.deps import Context
+from turnus.api.deps import Context, Pagination
 from turnus.api.routing import TenantRoute
-from turnus.api.schemas import Output, StrictInput, problem_responses
+from turnus.api.schemas import ListOf, Output, StrictInput, problem_responses
+from turnus.services.billing import runs
 from turnus.services.billing.run import RunSummary, bill_in_transaction
 
 router = APIRouter(prefix="/v1/billing_runs", tags=["billing"], route_class=TenantRoute)
@@ -90,3 +91,25 @@ def _out(summary: RunSummary) -> BillingRunOut:
 )
 def create_run(body: BillingRunIn, ctx: Context) -> BillingRunOut:
     return _out(bill_in_transaction(ctx, body.until, dry_run=body.dry_run))
+
+
+class BillingRunRecord(Output):
+    id: str
+    until: date
+    state: str = Field(description="running, or finished; a run killed stays running")
+    stats: dict[str, Any] = Field(description="contracts, invoices, items, gross totals")
+    started_at: datetime
+    finished_at: datetime | None
+
+
+@router.get(
+    "",
+    response_model=ListOf[BillingRunRecord],
+    summary="Billing runs, newest first",
+    responses=problem_responses(),
+)
+def list_runs(ctx: Context, page: Pagination) -> ListOf[BillingRunRecord]:
+    result = runs.list_runs(ctx, page)
+    return ListOf[BillingRunRecord](
+        data=[BillingRunRecord.model_validate(r) for r in result.data], has_more=result.has_more
+    )

@@ -40,7 +40,7 @@ from turnus.domain.catalog.usage import UsageEvent, aggregate
 from turnus.domain.contracts.lifecycle import CancellationKind
 from turnus.domain.errors import ValidationFailed
 from turnus.services import tenants
-from turnus.services.billing import drafts, numbering
+from turnus.services.billing import drafts, numbering, runs
 from turnus.services.billing import settings as billing_settings
 from turnus.services.billing.documents import (
     apply_totals,
@@ -79,6 +79,14 @@ class RunSummary:
     items: int = 0
     totals: dict[str, int] = field(default_factory=dict)  # gross per currency
     documents: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be billed
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "contracts": self.contracts,
+            "invoices": self.invoices,
+            "items": self.items,
+            "totals": dict(self.totals),
+        }
 
     def add(self, other: RunSummary) -> None:
         self.contracts += other.contracts
@@ -422,8 +430,12 @@ def bill_in_transaction(
     day = _check_until(ctx, until, dry_run)
     shared = _shared(ctx)
     summary = RunSummary(until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run"))
+    if summary.run_id is not None:
+        runs.started(ctx, summary.run_id, day)
     for rows in due_batches(ctx, day, batch_size):
         summary.add(process_batch(ctx, shared, rows, day, run_id=summary.run_id, dry_run=dry_run))
+    if summary.run_id is not None:
+        runs.finished(ctx, summary.run_id, summary.stats())
     return summary
 
 
@@ -484,7 +496,11 @@ def bill(
         ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
         day = _check_until(ctx, until, dry_run)
         shared = _shared(ctx)
-    summary = RunSummary(until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run"))
+        summary = RunSummary(
+            until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run")
+        )
+        if summary.run_id is not None:
+            runs.started(ctx, summary.run_id, day)
     for chunk in _due_chunks(engine, tenant_id, actor, wall_clock, day, batch_size):
         for attempt in (1, 2):
             try:
@@ -503,4 +519,8 @@ def bill(
         summary.add(result)
         if on_batch is not None:
             on_batch(result)
+    if summary.run_id is not None:
+        with UnitOfWork(engine) as uow:
+            ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
+            runs.finished(ctx, summary.run_id, summary.stats())
     return summary
