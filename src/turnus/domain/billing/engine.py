@@ -36,13 +36,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import (
     ROUND_HALF_UP,
-    Context,
     Decimal,
-    DivisionByZero,
-    Inexact,
-    InvalidOperation,
-    Overflow,
-    Rounded,
     localcontext,
 )
 from functools import lru_cache
@@ -72,18 +66,12 @@ from turnus.domain.catalog.model import BillingTiming, ChargeType, Interval, Pri
 from turnus.domain.catalog.phases import intro_end
 from turnus.domain.catalog.proration import proration_factor
 from turnus.domain.contracts.lifecycle import CancellationKind
+from turnus.domain.exact import EXACT as _EXACT
+from turnus.domain.exact import ROUNDING as _ROUNDING
 from turnus.domain.money import round_half_up
 
 _ONE = Decimal(1)
 _MISSING = object()
-_EXACT = Context(
-    prec=1000,
-    rounding=ROUND_HALF_UP,
-    traps=[InvalidOperation, DivisionByZero, Overflow, Inexact, Rounded],
-)
-_ROUNDING = Context(
-    prec=1000, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow]
-)
 DISCOUNTABLE = frozenset({LineKind.FEE, LineKind.COMPONENT, LineKind.USAGE})
 
 _TEXTS = {

@@ -40,19 +40,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import (
-    ROUND_HALF_UP,
-    Context,
     Decimal,
-    DivisionByZero,
-    Inexact,
-    InvalidOperation,
-    Overflow,
-    Rounded,
     localcontext,
 )
 from enum import StrEnum
 
 from turnus.domain.errors import FieldError, ValidationFailed
+from turnus.domain.exact import EXACT as _EXACT
+from turnus.domain.exact import ROUNDING as _ROUNDING
 from turnus.domain.money import is_iso_currency, round_half_up
 
 CODE_MIN_LENGTH = 3
@@ -62,15 +57,6 @@ PERCENT_PLACES = 2
 
 _CODE = re.compile(r"[A-Za-z0-9_-]+")
 _HUNDRED = Decimal(100)
-_PRECISION = 1000
-_EXACT = Context(
-    prec=_PRECISION,
-    rounding=ROUND_HALF_UP,
-    traps=[InvalidOperation, DivisionByZero, Overflow, Inexact, Rounded],
-)
-_ROUNDING = Context(
-    prec=_PRECISION, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow]
-)
 
 
 class DiscountKind(StrEnum):

@@ -33,33 +33,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import (
-    ROUND_HALF_UP,
-    Context,
     Decimal,
-    DivisionByZero,
-    Inexact,
-    InvalidOperation,
-    Overflow,
-    Rounded,
     localcontext,
 )
 
 from turnus.domain.catalog.model import Price, PricingModel, Tier
 from turnus.domain.errors import FieldError, ValidationFailed
+from turnus.domain.exact import EXACT as _EXACT
+from turnus.domain.exact import ROUNDING as _ROUNDING
 from turnus.domain.money import is_iso_currency, minor_unit_exponent, round_half_up
 
 UNIT_PRICE_EXTRA_PLACES = 6
 """Decimal places a unit price may have beyond the currency's minor unit (EUR: 2 + 6 = 8)."""
 
-_PRECISION = 1000
-_EXACT = Context(
-    prec=_PRECISION,
-    rounding=ROUND_HALF_UP,
-    traps=[InvalidOperation, DivisionByZero, Overflow, Inexact, Rounded],
-)
-_ROUNDING = Context(
-    prec=_PRECISION, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow]
-)
 _ZERO = Decimal(0)
 
 _TIERED = frozenset({PricingModel.GRADUATED, PricingModel.VOLUME, PricingModel.CAPACITY})

@@ -16,34 +16,20 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import (
-    ROUND_HALF_UP,
-    Context,
     Decimal,
-    DivisionByZero,
-    Inexact,
-    InvalidOperation,
-    Overflow,
-    Rounded,
     localcontext,
 )
 
 from turnus.domain.catalog.calendar import Period
+from turnus.domain.exact import EXACT as _EXACT
+from turnus.domain.exact import ROUNDING as _ROUNDING
 from turnus.domain.money import round_half_up
 
 FACTOR_PLACES = Decimal("0.000000001")
 _FACTOR_SCALE = 10**9  # 1 / FACTOR_PLACES
 
-_PRECISION = 1000
 # The product of the factor and an amount is exact (a rounded product raises).
-_EXACT = Context(
-    prec=_PRECISION,
-    rounding=ROUND_HALF_UP,
-    traps=[InvalidOperation, DivisionByZero, Overflow, Inexact, Rounded],
-)
 # The final rounding to a whole minor unit, with room for any exact product.
-_ROUNDING = Context(
-    prec=_PRECISION, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow]
-)
 
 
 def proration_factor(days: int, days_in_period: int) -> Decimal:

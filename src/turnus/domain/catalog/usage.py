@@ -15,25 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import (
-    ROUND_HALF_UP,
-    Context,
     Decimal,
-    DivisionByZero,
-    Inexact,
-    InvalidOperation,
-    Overflow,
-    Rounded,
     localcontext,
 )
 
 from turnus.domain.catalog.model import Aggregation
 from turnus.domain.errors import FieldError, ValidationFailed
+from turnus.domain.exact import EXACT as _EXACT
 
-_EXACT = Context(
-    prec=1000,
-    rounding=ROUND_HALF_UP,
-    traps=[InvalidOperation, DivisionByZero, Overflow, Inexact, Rounded],
-)
 _ZERO = Decimal(0)
 
 
