@@ -24,7 +24,7 @@ from tests.document_fixtures import (
 )
 from turnus.documents.einvoice import Profile, cii_xml
 from turnus.documents.facturx_xmp import facturx_level
-from turnus.documents.model import BillingDocument
+from turnus.documents.model import BillingDocument, TaxGroup
 from turnus.documents.pdf import render_html, render_pdf
 from turnus.documents.pdf_context import build_context
 from turnus.documents.pdf_format import Formatter, mask_iban
@@ -454,3 +454,17 @@ def test_threads_render_the_same_bytes() -> None:
     with ThreadPoolExecutor(4) as pool:
         rendered = list(pool.map(lambda name: render_pdf(ALL[name](), _xml(name)), names))
     assert rendered == [_pdf(name) for name in names]
+
+
+def test_a_negative_invoice_tells_the_customer_about_the_credit_balance() -> None:
+    credit = replace(
+        domestic_invoice(),
+        lines=(replace(domestic_invoice().lines[0], net_amount=-38, amount=-38),),
+        tax_groups=(TaxGroup("domestic", "DE", Decimal(7), -38, -3, -41),),
+        net_total=-38,
+        tax_total=-3,
+        gross_total=-41,
+        amount_due=0,
+    )
+    html = render_html(credit)
+    assert "Der Betrag von 0,41\u00a0€ wird Ihrem Guthaben gutgeschrieben" in html

@@ -99,11 +99,12 @@ def _payment(document: BillingDocument, fmt: Formatter, t: dict[str, str]) -> Pa
     )
     amount = fmt.money(document.amount_due)
     if document.amount_due <= 0:
-        text = (
-            t["paid_by_credit"]
-            if document.credit_applied > 0 and document.gross_total > 0
-            else t["no_payment"]
-        )
+        if document.credit_applied > 0 and document.gross_total > 0:
+            text = t["paid_by_credit"]
+        elif document.document_type == "invoice" and document.gross_total < 0:
+            text = t["credited_to_balance"].format(amount=fmt.money(-document.gross_total))
+        else:
+            text = t["no_payment"]
         return PaymentView(t["no_payment_heading"], text, [], None, None)
     debit = payment.direct_debit
     if debit is not None:

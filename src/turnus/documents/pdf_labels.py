@@ -65,6 +65,8 @@ LABELS: dict[str, dict[str, str]] = {
         "debit_date": "Abbuchung am",
         "no_payment_heading": "Zahlung",
         "no_payment": "Es ist keine Zahlung erforderlich.",
+        "credited_to_balance": "Der Betrag von {amount} wird Ihrem Guthaben gutgeschrieben und "
+        "mit Ihrer nächsten Rechnung verrechnet.",
         "paid_by_credit": "Der Betrag wurde mit Ihrem Guthaben verrechnet. "
         "Es ist keine Zahlung erforderlich.",
         "phone": "Tel.",
@@ -143,6 +145,8 @@ LABELS: dict[str, dict[str, str]] = {
         "debit_date": "Debit date",
         "no_payment_heading": "Payment",
         "no_payment": "No payment is required.",
+        "credited_to_balance": "The amount of {amount} is added to your credit balance and "
+        "settled with your next invoice.",
         "paid_by_credit": "The amount has been settled with your credit balance. "
         "No payment is required.",
         "phone": "Phone",
