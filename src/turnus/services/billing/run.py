@@ -496,9 +496,7 @@ def bill(
         ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
         day = _check_until(ctx, until, dry_run)
         shared = _shared(ctx)
-        summary = RunSummary(
-            until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run")
-        )
+        summary = RunSummary(until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run"))
         if summary.run_id is not None:
             runs.started(ctx, summary.run_id, day)
     for chunk in _due_chunks(engine, tenant_id, actor, wall_clock, day, batch_size):
