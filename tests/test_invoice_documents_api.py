@@ -118,3 +118,32 @@ def test_the_worker_renders_issued_pdfs_ahead_of_the_download(
         )
     download = merchant.get(f"/v1/invoices/{invoice['id']}/pdf")
     assert download.headers["etag"] == f'"{row["sha256"]}"'
+
+
+def test_credit_notes_and_cancellation_invoices_download_too(merchant: Merchant) -> None:
+    invoice = _issued_invoice(merchant)
+    note = merchant.post(
+        f"/v1/invoices/{invoice['id']}/credit_notes", json={"reason": "Kulanz", "full": True}
+    )
+    assert note.status_code == 201, note.text
+    note_id = note.json()["id"]
+    pdf = merchant.get(f"/v1/invoices/{note_id}/pdf")
+    assert pdf.status_code == 200, pdf.text
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Gutschrift" in text and "RE-2026-000001" in text
+    xml = merchant.get(f"/v1/invoices/{note_id}/e_invoice").content
+    assert b"<ram:TypeCode>381</ram:TypeCode>" in xml
+    assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    ids = catalog(merchant)
+    signup(merchant, ids, "magazine")
+    merchant.post("/v1/billing_runs", json={})
+    second = next(
+        i for i in merchant.get("/v1/invoices").json()["data"] if i["number"] == "RE-2026-000002"
+    )
+    voided = merchant.post(f"/v1/invoices/{second['id']}/void", json={"reason": "Falscher Tarif"})
+    assert voided.status_code == 200, voided.text
+    cancellation = voided.json()["cancellation"]["id"]
+    storno = merchant.get(f"/v1/invoices/{cancellation}/pdf")
+    assert storno.status_code == 200
+    storno_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(storno.content)).pages)
+    assert "Stornorechnung" in storno_text and "RE-2026-000002" in storno_text
