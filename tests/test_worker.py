@@ -46,3 +46,15 @@ def test_worker_runs_due_work_of_live_tenants_only(engine, wall_clock) -> None:
     assert _ran(engine, live) == ["due", "later"]
     run_live_tenants(engine, wall_clock)
     assert _ran(engine, live) == ["due", "later"]  # nothing runs twice
+
+
+def test_the_worker_bills_live_tenants_in_batches(engine, wall_clock, live_merchant) -> None:
+    from tests.test_contracts_api import catalog, signup
+
+    ids = catalog(live_merchant)
+    signup(live_merchant, ids, "flex")
+    run_live_tenants(engine, wall_clock)
+    invoices = live_merchant.get("/v1/invoices").json()["data"]
+    assert [i["number"] for i in invoices] == ["RE-2026-000001"]
+    run_live_tenants(engine, wall_clock)  # nothing due any more: no further run is recorded
+    assert len(live_merchant.get("/v1/billing_runs").json()["data"]) == 1

@@ -341,6 +341,14 @@ def credit_balances(ctx: TenantContext, customer_ids: Sequence[str]) -> dict[tup
 Key = tuple[str, str]  # (customer id, contract id): the order contracts are billed in
 
 
+def anything_due(ctx: TenantContext, until: date) -> bool:
+    c = contracts.c
+    statement = ctx.scope.select(contracts, c.id).where(
+        c.next_billing_date.is_not(None), c.next_billing_date <= until
+    )
+    return ctx.uow.connection.execute(statement.limit(1)).first() is not None
+
+
 def due_keys(ctx: TenantContext, until: date, after: Key | None = None) -> list[Key]:
     """The keys of the contracts due on or before ``until`` (after ``after``), in order: one
     query over the due-date index, however many contracts are due."""
@@ -426,8 +434,11 @@ def bill_in_transaction(
     dry_run: bool = False,
     batch_size: int = DEFAULT_BATCH,
 ) -> RunSummary:
-    """Bill everything due inside the caller's transaction (API requests, scheduled tasks)."""
+    """Bill everything due inside the caller's transaction (API requests, scheduled tasks).
+    Nothing due: nothing is recorded and the summary has no run id."""
     day = _check_until(ctx, until, dry_run)
+    if not anything_due(ctx, day):
+        return RunSummary(until=day, dry_run=dry_run)
     shared = _shared(ctx)
     summary = RunSummary(until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run"))
     if summary.run_id is not None:
@@ -495,6 +506,8 @@ def bill(
     with UnitOfWork(engine) as uow:
         ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
         day = _check_until(ctx, until, dry_run)
+        if not anything_due(ctx, day):  # the worker asks every pass: answer cheaply
+            return RunSummary(until=day, dry_run=dry_run)
         shared = _shared(ctx)
         summary = RunSummary(until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run"))
         if summary.run_id is not None:
