@@ -411,12 +411,24 @@ def bill_child() -> None:
     started = time.perf_counter()
     if profiler is not None:
         profiler.enable()
-    summary = run.bill(engine, tenant_id, FixedWallClock(MOMENT), batch_size=batch_size)
+    summary = run.bill(
+        engine,
+        tenant_id,
+        FixedWallClock(MOMENT),
+        batch_size=batch_size,
+        workers=job.get("workers", 1),
+    )
     if profiler is not None:
         profiler.disable()
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_before
-    rss_peak = _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    # with worker processes, the largest of them counts too (each is a process of its own)
+    rss_peak = _mb(
+        max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        )
+    )
     if profiler is not None and profile:
         profiler.dump_stats(profile)
     engine.dispose()
@@ -444,9 +456,20 @@ def start_child() -> subprocess.Popen[str]:
 
 
 def bill_in_child(
-    child: subprocess.Popen[str], url: str, tenant_id: str, batch_size: int, profile: str | None
+    child: subprocess.Popen[str],
+    url: str,
+    tenant_id: str,
+    batch_size: int,
+    profile: str | None,
+    workers: int = 1,
 ) -> dict[str, Any]:
-    job = {"url": url, "tenant_id": tenant_id, "batch_size": batch_size, "profile": profile}
+    job = {
+        "url": url,
+        "tenant_id": tenant_id,
+        "batch_size": batch_size,
+        "profile": profile,
+        "workers": workers,
+    }
     out, err = child.communicate(json.dumps(job) + "\n")
     if err.strip():
         print(err, file=sys.stderr)
@@ -632,6 +655,7 @@ def _report(
     lines = [
         f"database            {args.db}",
         f"batch size          {args.batch_size}",
+        f"workers             {args.workers}",
         f"set-up (not timed)  {fixture.setup_seconds:.1f} s",
         f"contracts           {result['contracts']}",
         f"customers           {fixture.customers}",
@@ -668,6 +692,9 @@ def main() -> None:
         "(env TURNUS_BENCH_DATABASE_URL)",
     )
     parser.add_argument("--profile", help="write cProfile stats of the billing run to this file")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="billing processes (run.bill workers=N)"
+    )
     parser.add_argument("--no-copy", action="store_true", help="skip the COPY comparison")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -680,7 +707,9 @@ def main() -> None:
         engine = create_database_engine(url)
         migrate.upgrade(engine)
         fixture = set_up(engine, args.contracts)
-        result = bill_in_child(child, url, fixture.tenant_id, args.batch_size, args.profile)
+        result = bill_in_child(
+            child, url, fixture.tenant_id, args.batch_size, args.profile, args.workers
+        )
         rerun_seconds = verify(engine, fixture, result, args.batch_size)
         copy: dict[str, float] = {}
         if not args.no_copy:

@@ -148,3 +148,14 @@ def test_the_cli_run_killed_with_sigkill_and_run_again(
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
     _check_complete(engine, merchant.tenant_id, contract_ids)
+
+
+def test_a_run_in_two_processes_bills_everything_once_with_gapless_numbers(
+    merchant: Merchant, engine: Engine, wall_clock: FixedWallClock
+) -> None:
+    contract_ids = _contracts(merchant)
+    result = run.bill(engine, merchant.tenant_id, wall_clock, batch_size=3, workers=2)
+    assert result.invoices == CONTRACTS
+    _check_complete(engine, merchant.tenant_id, contract_ids)
+    again = run.bill(engine, merchant.tenant_id, wall_clock, batch_size=3, workers=2)
+    assert again.items == 0

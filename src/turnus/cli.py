@@ -278,6 +278,9 @@ def bill(
         bool, typer.Option(help="Report what would be invoiced; write nothing")
     ] = False,
     batch_size: Annotated[int, typer.Option(help="Contracts per transaction")] = 2000,
+    workers: Annotated[
+        int, typer.Option(help="Billing processes (PostgreSQL: batches run side by side)")
+    ] = 1,
 ) -> None:
     """Bill everything due: one transaction per batch of contracts; safe to re-run or resume
     after a crash (nothing is billed twice)."""
@@ -294,6 +297,8 @@ def bill(
             fail(f"until: '{until}' is not a date (YYYY-MM-DD)")
     if batch_size < 1:
         fail("batch-size: must be at least 1")
+    if not 1 <= workers <= 32:
+        fail("workers: must be from 1 to 32")
 
     def action() -> Any:
         engine = create_database_engine(settings().database_url)
@@ -310,6 +315,7 @@ def bill(
                 dry_run=dry_run,
                 batch_size=batch_size,
                 actor=CLI_ACTOR,
+                workers=workers,
             )
         finally:
             engine.dispose()
