@@ -6,7 +6,7 @@ write them with bulk inserts; single-document operations use the same functions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -309,10 +309,10 @@ def finalize_in_memory(
             to_balance = -gross
         if applied:
             balances[key] = balances.get(key, 0) - applied
-            entries.append(_balance_entry(invoice, -applied, "applied to invoice", now))
+            entries.append(balance_entry(invoice, -applied, "applied to invoice", now))
         if to_balance:
             balances[key] = balances.get(key, 0) + to_balance
-            entries.append(_balance_entry(invoice, to_balance, "credit from invoice", now))
+            entries.append(balance_entry(invoice, to_balance, "credit from invoice", now))
         invoice["credit_applied"] = applied
         invoice["amount_due"] = (
             max(gross - applied, 0) if invoice["document_type"] == "invoice" else 0
@@ -328,25 +328,39 @@ def finalize_in_memory(
         invoice["updated_at"] = now
         if invoice["state"] == "paid":
             invoice["paid_at"] = now
-        transaction = new_id("ltx")
-        for posting in _postings(invoice, applied, to_balance):
-            postings.append(
-                {
-                    "id": new_id("led"),
-                    "transaction_id": transaction,
-                    "posted_on": issue_date,
-                    "account": posting.account,
-                    "debit": posting.debit,
-                    "credit": posting.credit,
-                    "currency": invoice["currency"],
-                    "customer_id": invoice["customer_id"],
-                    "document_type": invoice["document_type"],
-                    "document_id": invoice["id"],
-                    "memo": invoice["number"] or "",
-                    "created_at": now,
-                }
-            )
+        postings += ledger_rows(
+            invoice, _postings(invoice, applied, to_balance), posted_on=issue_date, now=now
+        )
     return Finalization(entries, postings)
+
+
+def ledger_rows(
+    document: dict[str, Any],
+    postings: Iterable[ledger.Posting],
+    *,
+    posted_on: date,
+    now: Any,
+    transaction_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """The ``ledger_entries`` rows of one transaction about ``document``."""
+    transaction = transaction_id or new_id("ltx")
+    return [
+        {
+            "id": new_id("led"),
+            "transaction_id": transaction,
+            "posted_on": posted_on,
+            "account": posting.account,
+            "debit": posting.debit,
+            "credit": posting.credit,
+            "currency": document["currency"],
+            "customer_id": document["customer_id"],
+            "document_type": document["document_type"],
+            "document_id": document["id"],
+            "memo": document["number"] or "",
+            "created_at": now,
+        }
+        for posting in postings
+    ]
 
 
 _postings_cache: dict[tuple[Any, ...], list[ledger.Posting]] = {}
@@ -370,13 +384,14 @@ def _postings(invoice: dict[str, Any], applied: int, to_balance: int) -> list[le
     return found
 
 
-def _balance_entry(invoice: dict[str, Any], amount: int, reason: str, now: Any) -> dict[str, Any]:
+def balance_entry(document: dict[str, Any], amount: int, reason: str, now: Any) -> dict[str, Any]:
+    """A ``credit_balance_entries`` row: credit granted (positive) or used (negative)."""
     return {
         "id": new_id("cbe"),
-        "customer_id": invoice["customer_id"],
-        "currency": invoice["currency"],
+        "customer_id": document["customer_id"],
+        "currency": document["currency"],
         "amount": amount,
-        "invoice_id": invoice["id"],
-        "reason": reason,
+        "invoice_id": document["id"],
+        "reason": reason[:200],
         "created_at": now,
     }

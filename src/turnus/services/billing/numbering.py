@@ -45,6 +45,7 @@ Consequences for callers:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import ColumnElement, Connection, Insert, and_
@@ -129,3 +130,14 @@ def _create_counter(ctx: TenantContext, series: str, period_key: str) -> None:
     else:
         statement = sqlite.insert(number_counters).values(row).on_conflict_do_nothing()
     connection.execute(statement)
+
+
+def allocator(ctx: TenantContext) -> Callable[[str, NumberFormat, date, int], list[str]]:
+    """``allocate`` bound to the caller's transaction: what finalization takes numbers from."""
+
+    def allocate_in(
+        series: str, number_format: NumberFormat, issued_on: date, count: int
+    ) -> list[str]:
+        return allocate(ctx, series, number_format, issued_on, count)
+
+    return allocate_in

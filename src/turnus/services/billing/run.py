@@ -225,13 +225,6 @@ class _Context:
     catalog: Catalog
 
 
-def _numbers(ctx: TenantContext) -> Callable[..., list[str]]:
-    def allocate(series: str, number_format: Any, issued_on: date, count: int) -> list[str]:
-        return numbering.allocate(ctx, series, number_format, issued_on, count)
-
-    return allocate
-
-
 def process_batch(
     ctx: TenantContext,
     shared: _Context,
@@ -307,7 +300,7 @@ def process_batch(
             tenant=shared.tenant,
             customers=batch.customers,
             balances=balances,
-            numbers=_numbers(ctx),
+            numbers=numbering.allocator(ctx),
         )
         entries, postings = done.balance_entries, done.ledger_rows
         mail_hooks.invoices_issued(ctx, due_now, batch.customers)

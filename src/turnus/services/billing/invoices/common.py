@@ -13,17 +13,13 @@ from turnus.domain.billing.model import LineKind
 from turnus.domain.billing.settings import BillingSettings
 from turnus.domain.errors import Conflict, ValidationFailed
 from turnus.services import audit, customers, tenants
-from turnus.services.billing import numbering
 from turnus.services.billing import settings as billing_settings
-from turnus.services.billing.documents import (
-    apply_totals,
-)
+from turnus.services.billing.documents import apply_totals, ledger_rows
 from turnus.services.billing.invoices.queries import _items_of
 from turnus.services.context import TenantContext
 from turnus.store.billing_tables import (
     invoices,
 )
-from turnus.store.ids import new_id
 
 BANK = "bank"
 BAD_DEBT = "bad_debt"
@@ -117,13 +113,6 @@ def _reason(reason: str | None) -> str:
     return text
 
 
-def _numbers(ctx: TenantContext) -> Any:
-    def allocate(series: str, number_format: Any, issued_on: date, count: int) -> list[str]:
-        return numbering.allocate(ctx, series, number_format, issued_on, count)
-
-    return allocate
-
-
 def _ledger_rows(
     ctx: TenantContext,
     document: dict[str, Any],
@@ -135,39 +124,13 @@ def _ledger_rows(
     """Rows of one ledger transaction about ``document`` (postings checked to balance)."""
     collected = list(postings)
     ledger.check_balanced(collected)
-    transaction = transaction_id or new_id("ltx")
-    now = ctx.now()
-    return [
-        {
-            "id": new_id("led"),
-            "transaction_id": transaction,
-            "posted_on": posted_on or ctx.today(),
-            "account": p.account,
-            "debit": p.debit,
-            "credit": p.credit,
-            "currency": document["currency"],
-            "customer_id": document["customer_id"],
-            "document_type": document["document_type"],
-            "document_id": document["id"],
-            "memo": document["number"] or "",
-            "created_at": now,
-        }
-        for p in collected
-    ]
-
-
-def _balance_entry(
-    ctx: TenantContext, document: dict[str, Any], amount: int, reason: str
-) -> dict[str, Any]:
-    return {
-        "id": new_id("cbe"),
-        "customer_id": document["customer_id"],
-        "currency": document["currency"],
-        "amount": amount,
-        "invoice_id": document["id"],
-        "reason": reason[:200],
-        "created_at": ctx.now(),
-    }
+    return ledger_rows(
+        document,
+        collected,
+        posted_on=posted_on or ctx.today(),
+        now=ctx.now(),
+        transaction_id=transaction_id,
+    )
 
 
 @dataclass

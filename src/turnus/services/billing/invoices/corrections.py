@@ -12,19 +12,19 @@ from typing import Any
 from turnus.domain.billing import ledger
 from turnus.domain.billing.settings import BillingSettings
 from turnus.domain.errors import Conflict, FieldError, ValidationFailed
+from turnus.services.billing import numbering
 from turnus.services.billing.documents import (
     apply_totals,
+    balance_entry,
     finalize_in_memory,
     new_invoice,
 )
 from turnus.services.billing.invoices.common import (
-    _balance_entry,
     _customer,
     _Finalizing,
     _label,
     _ledger_rows,
     _lock,
-    _numbers,
     _reason,
     _record,
     _save,
@@ -114,7 +114,7 @@ def _issue(
         tenant=finalizing.tenant,
         customers={customer["id"]: customer},
         balances={},
-        numbers=_numbers(ctx),
+        numbers=numbering.allocator(ctx),
     )
     document["state"] = "paid"
     document["paid_at"] = document["finalized_at"]
@@ -246,7 +246,7 @@ def credit(
             original["state"] = "paid"
             original["paid_at"] = ctx.now()
     if to_balance:
-        entries.append(_balance_entry(ctx, note, to_balance, f"credit note {note['number']}"))
+        entries.append(balance_entry(note, to_balance, f"credit note {note['number']}", ctx.now()))
         postings += _ledger_rows(
             ctx,
             note,
@@ -317,7 +317,9 @@ def void(
     returned = original["credit_applied"]
     if returned:
         entries.append(
-            _balance_entry(ctx, cancellation, returned, f"returned from voided {_label(original)}")
+            balance_entry(
+                cancellation, returned, f"returned from voided {_label(original)}", ctx.now()
+            )
         )
         postings += _ledger_rows(
             ctx,

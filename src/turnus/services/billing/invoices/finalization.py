@@ -8,6 +8,7 @@ from typing import Any
 
 from turnus.domain.errors import Conflict
 from turnus.services import customers
+from turnus.services.billing import numbering
 from turnus.services.billing.documents import (
     apply_totals,
     finalize_in_memory,
@@ -16,7 +17,6 @@ from turnus.services.billing.invoices.common import (
     _Finalizing,
     _label,
     _lock,
-    _numbers,
     _record,
     _save,
     _summary,
@@ -53,7 +53,7 @@ def _finalize(ctx: TenantContext, drafts: Sequence[dict[str, Any]]) -> None:
         tenant=finalizing.tenant,
         customers=customer_rows,
         balances=credit_balances(ctx, customer_ids),
-        numbers=_numbers(ctx),
+        numbers=numbering.allocator(ctx),
     )
     for draft in drafts:
         _save(ctx, draft)
