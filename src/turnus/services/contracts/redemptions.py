@@ -5,7 +5,6 @@ coupon's limit."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from turnus.domain.catalog import coupons as rules
 from turnus.domain.errors import TurnusError, ValidationFailed
@@ -65,9 +64,3 @@ def redeem(
         after={"redemptions": row["redemptions"] + 1, "contract_id": contract_id},
     )
     return coupon
-
-
-def redemptions_of(ctx: TenantContext, contract_id: str) -> list[dict[str, Any]]:
-    return ctx.scope.rows(
-        ctx.scope.select(coupon_redemptions).where(coupon_redemptions.c.contract_id == contract_id)
-    )
