@@ -9,8 +9,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "turnus"
 
 # layer -> layers of ours it must not import
 FORBIDDEN = {
-    "domain": ("turnus.services", "turnus.store", "turnus.api", "turnus.cli", "turnus.config"),
+    "domain": (
+        "turnus.services",
+        "turnus.store",
+        "turnus.documents",
+        "turnus.api",
+        "turnus.cli",
+        "turnus.config",
+    ),
     "store": ("turnus.services", "turnus.api", "turnus.cli"),
+    "documents": ("turnus.services", "turnus.store", "turnus.api", "turnus.cli"),
     "services": ("turnus.api", "turnus.cli"),
     "api": ("turnus.store.tables", "turnus.store.scope", "turnus.cli"),
 }
