@@ -34,9 +34,11 @@ $(VENV)/bin/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(VENV)/bin/python
+	@scripts/system-libraries
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
+	@scripts/system-libraries
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP) $@
