@@ -8,16 +8,20 @@ exist.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Connection,
     Delete,
     Select,
+    String,
     Table,
     Update,
+    any_,
     bindparam,
     delete,
     func,
@@ -25,6 +29,9 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from turnus.domain.errors import NotFound
 from turnus.domain.pagination import Page, PageRequest
@@ -32,14 +39,47 @@ from turnus.store import bulk
 from turnus.store.tables import GLOBAL_TABLES
 
 
-def one_of(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
-    """``column IN (values)`` for long lists (a batch of ids), with the values written into
-    the statement when it runs instead of one bound parameter each: the driver handles one long
-    literal list much faster, and PostgreSQL never plans the statement generically (a prepared
-    statement's generic plan cannot hash the list)."""
-    return column.in_(
-        bindparam("values", list(values), expanding=True, literal_execute=True, unique=True)
+class _OneOf(ColumnElement[bool]):
+    """``column`` is one of ``values``: compiled per dialect (see ``one_of``)."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column: ColumnElement[Any], values: list[Any]) -> None:
+        self.column = column
+        self.values = values
+
+
+@compiles(_OneOf)
+def _one_of_in(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    listed = element.column.in_(
+        bindparam("values", element.values, expanding=True, literal_execute=True, unique=True)
     )
+    return compiler.process(listed, **kw)
+
+
+@compiles(_OneOf, "sqlite")
+def _one_of_json(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    if not all(type(value) is str for value in element.values):
+        return _one_of_in(element, compiler, **kw)
+    listed = bindparam("values", json.dumps(element.values), type_=String(), unique=True)
+    values = func.json_each(listed).table_valued("value")
+    return compiler.process(element.column.in_(select(values.c.value)), **kw)
+
+
+@compiles(_OneOf, "postgresql")
+def _one_of_any(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    array = bindparam("values", element.values, type_=ARRAY(element.column.type), unique=True)
+    return compiler.process(element.column == any_(array), **kw)
+
+
+def one_of(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN (values)`` for long lists (a batch of ids). On PostgreSQL ``column =
+    ANY(:array)``: one bound array, which the driver sends as it is. Elsewhere the values are
+    written into the statement when it runs instead of one bound parameter each (the driver
+    handles one long literal list much faster); on SQLite, strings (ids) are one bound JSON
+    array, read by ``json_each``."""
+    return _OneOf(column, list(values))
 
 
 class TenantScope:
@@ -75,7 +115,9 @@ class TenantScope:
 
     # -- reads ----------------------------------------------------------------------------
     def rows(self, statement: Select[Any]) -> list[dict[str, Any]]:
-        return [dict(row) for row in self.connection.execute(statement).mappings()]
+        result = self.connection.execute(statement)
+        keys = tuple(result.keys())
+        return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
     def first(self, statement: Select[Any]) -> dict[str, Any] | None:
         row = self.connection.execute(statement.limit(1)).mappings().first()

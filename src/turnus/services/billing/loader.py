@@ -38,6 +38,7 @@ from turnus.services.catalog.coupons import coupon_of
 from turnus.services.context import TenantContext
 from turnus.services.contracts.storage import lifecycle_of
 from turnus.services.customer_discounts import discount_of
+from turnus.services.json_columns import PLAIN, Decoder
 from turnus.store.catalog_tables import (
     components,
     coupons,
@@ -186,7 +187,13 @@ class Batch:
     customers: dict[str, dict[str, Any]]
 
 
-def load_batch(ctx: TenantContext, catalog: Catalog, rows: Sequence[dict[str, Any]]) -> Batch:
+def load_batch(
+    ctx: TenantContext,
+    catalog: Catalog,
+    rows: Sequence[dict[str, Any]],
+    decoder: Decoder = PLAIN,
+) -> Batch:
+    """The engine inputs of contract ``rows``; their JSON columns decoded by ``decoder``."""
     contract_ids = [row["id"] for row in rows]
     customer_ids = sorted({row["customer_id"] for row in rows})
     items = _grouped(
@@ -217,6 +224,7 @@ def load_batch(ctx: TenantContext, catalog: Catalog, rows: Sequence[dict[str, An
                 coupon_objects,
                 personal_prices.get(row["customer_id"], []),
                 personal_discounts.get(row["customer_id"], []),
+                decoder,
             )
         )
     return Batch(result, customer_rows)
@@ -242,6 +250,7 @@ def contract_billing(
     coupons: Mapping[str, Coupon],
     personal_prices: list[dict[str, Any]],
     personal_discounts: list[dict[str, Any]],
+    decoder: Decoder = PLAIN,
 ) -> ContractBilling:
     locale = customer["locale"]
     segments = tuple(
@@ -298,26 +307,31 @@ def contract_billing(
                 label=d["reason"],
             )
         )
-    cancellation = row["cancellation"] or {}
     return ContractBilling(
         contract_id=row["id"],
         customer_id=row["customer_id"],
         currency=row["currency"],
         timing=BillingTiming(row["billing_timing"]),
-        lifecycle=lifecycle_of(row),
+        lifecycle=lifecycle_of(row, decoder),
         billing_anchor=row["billing_anchor"],
         segments=segments,
         variants=variants,
         components=component_infos,
-        trial=trial_of(row["trial"]),
-        intro=intro_of(row["intro"]),
+        trial=decoder.decode(trial_of, row["trial"]),
+        intro=decoder.decode(intro_of, row["intro"]),
         plan_name=_name(first_plan, locale),
         setup_fee=catalog.setup_fee(first_plan["id"]),
         setup_tax=catalog.taxable(first_plan["product_id"]),
         discounts=tuple(discounts),
-        compensate_withdrawal=bool(cancellation.get("service_started_early")),
+        compensate_withdrawal=decoder.decode(_service_started_early, row["cancellation"]),
         locale=locale,
     )
+
+
+def _service_started_early(cancellation: dict[str, Any] | None) -> bool:
+    """Whether the customer asked for the service to start within the withdrawal period (a
+    withdrawal then owes compensation for the days served)."""
+    return bool((cancellation or {}).get("service_started_early"))
 
 
 def _with_prices(info: VariantInfo, personal: list[dict[str, Any]]) -> VariantInfo:

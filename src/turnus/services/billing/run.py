@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, func, or_
+from sqlalchemy import JSON, Engine, Text, and_, cast, func, or_
 from sqlalchemy.exc import IntegrityError
 
 from turnus.domain.billing.engine import expected_lines, usage_windows
@@ -53,6 +53,7 @@ from turnus.services.billing.documents import (
 )
 from turnus.services.billing.loader import Catalog, load_batch
 from turnus.services.context import Actor, TenantContext
+from turnus.services.json_columns import Decoder
 from turnus.services.mail import hooks as mail_hooks
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import WallClock
@@ -223,6 +224,7 @@ class _Context:
     settings: BillingSettings
     tenant: dict[str, Any]
     catalog: Catalog
+    decoder: Decoder = field(default_factory=Decoder)
 
 
 def process_batch(
@@ -238,7 +240,7 @@ def process_batch(
     if not rows:
         return summary
     settings = shared.settings
-    batch = load_batch(ctx, shared.catalog, rows)
+    batch = load_batch(ctx, shared.catalog, rows, shared.decoder)
     billed = billed_for(ctx, [row["id"] for row in rows])
     seller = seller_of(shared.tenant, settings)
     now = ctx.now()
@@ -371,14 +373,26 @@ def key_batches(keys: Sequence[Key], batch_size: int) -> Iterator[Sequence[Key]]
         start = end
 
 
+# What billing reads of a contract: its JSON documents as text, for ``Decoder`` (thousands of
+# rows share a few term sets and empty pauses and skips).
+_CONTRACT_COLUMNS = tuple(
+    cast(column, Text).label(column.key) if isinstance(column.type, JSON) else column
+    for column in contracts.columns
+    if column.key not in ("tenant_id", "variant_id", "created_at", "updated_at")
+)
+
+
 def due_rows(
     ctx: TenantContext, until: date, keys: Sequence[Key], *, lock: bool = False
 ) -> list[dict[str, Any]]:
     """The contracts of ``keys`` that are (still) due, in key order; with ``lock``, locked for
     the caller's transaction, so an order placed meanwhile waits and is billed by a later run
     rather than overwritten by this one. (Looked up by id alone and sorted here: a condition on
-    the due date or an ORDER BY leads SQLite to scan an index of every contract each time.)"""
-    statement = ctx.scope.select(contracts).where(one_of(contracts.c.id, [key[1] for key in keys]))
+    the due date or an ORDER BY leads SQLite to scan an index of every contract each time.)
+    JSON columns come as text (see ``Decoder``)."""
+    statement = ctx.scope.select(contracts, *_CONTRACT_COLUMNS).where(
+        one_of(contracts.c.id, [key[1] for key in keys])
+    )
     if lock:
         statement = statement.with_for_update()
     rows = [

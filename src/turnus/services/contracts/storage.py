@@ -11,32 +11,46 @@ from sqlalchemy import or_
 from turnus.domain.contracts.lifecycle import Cancellation, CancellationKind, Lifecycle, Pause
 from turnus.services.catalog.codec import terms_of
 from turnus.services.context import TenantContext
+from turnus.services.json_columns import PLAIN, Decoder
 from turnus.store.contract_tables import contract_events, contract_items, contracts
 from turnus.store.ids import new_id
 
 
-def lifecycle_of(row: dict[str, Any]) -> Lifecycle:
-    cancellation = row["cancellation"]
+def pauses_of(doc: list[dict[str, Any]]) -> tuple[Pause, ...]:
+    return tuple(
+        Pause(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), p.get("fee"))
+        for p in doc
+    )
+
+
+def skips_of(doc: list[str]) -> tuple[date, ...]:
+    return tuple(date.fromisoformat(d) for d in doc)
+
+
+def cancellation_of(doc: dict[str, Any] | None) -> Cancellation | None:
+    if doc is None:
+        return None
+    return Cancellation(
+        kind=CancellationKind(doc["kind"]),
+        received_on=date.fromisoformat(doc["received_on"]),
+        end=date.fromisoformat(doc["end"]),
+        reason=doc.get("reason"),
+    )
+
+
+def lifecycle_of(row: dict[str, Any], decoder: Decoder = PLAIN) -> Lifecycle:
+    """The lifecycle of a contract row; its JSON columns decoded by ``decoder`` (rows read
+    with those columns as text share the decoded values)."""
     return Lifecycle(
         concluded_on=row["concluded_on"],
         start=row["start_date"],
-        terms=terms_of(row["terms"]),
+        terms=decoder.decode(terms_of, row["terms"]),
         trial_end=row["trial_end"],
         billing_anchor=row["billing_anchor"],
         term_start=row["term_start"],
-        pauses=tuple(
-            Pause(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), p.get("fee"))
-            for p in row["pauses"]
-        ),
-        skips=tuple(date.fromisoformat(d) for d in row["skips"]),
-        cancellation=None
-        if cancellation is None
-        else Cancellation(
-            kind=CancellationKind(cancellation["kind"]),
-            received_on=date.fromisoformat(cancellation["received_on"]),
-            end=date.fromisoformat(cancellation["end"]),
-            reason=cancellation.get("reason"),
-        ),
+        pauses=decoder.decode(pauses_of, row["pauses"]),
+        skips=decoder.decode(skips_of, row["skips"]),
+        cancellation=decoder.decode(cancellation_of, row["cancellation"]),
         suspended_on=row["suspended_on"],
     )
 
