@@ -33,6 +33,7 @@ from turnus.services.documents import settings as document_settings
 from turnus.services.mail import hooks, outbox, sender, templates
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import FixedWallClock
+from turnus.store.document_tables import outbox_messages
 
 FAKE_PDF = b"%PDF-1.7\n% a stand-in for the rendered invoice\n%%EOF\n"
 # amounts in German read "21,19 €" with a no-break space before the currency sign
@@ -228,6 +229,38 @@ def test_an_issued_invoice_enqueues_its_mail_with_the_pdf(merchant: Merchant) ->
     assert f"Rechnungsnummer: {invoice['number']}" in text
     assert "Zu zahlen: 21,19\N{NO-BREAK SPACE}€" in text  # 14.90 + 4.90 net, 7 % VAT
     assert "Fällig am: 9. Dezember 2026" in text  # 14 days of payment terms
+
+
+def test_an_invoice_mail_shows_the_invoice_as_issued_and_keeps_what_was_sent(
+    merchant: Merchant,
+    engine: Engine,
+    wall_clock: FixedWallClock,
+    smtp: tuple[Collector, int],
+    smtp_settings: Settings,
+) -> None:
+    """The billing run stores the mail's values, not its text: rendered when first read or
+    sent, it still shows the amount due at issue after the invoice was paid; once sent, the
+    text sent is stored with the message."""
+    invoice = bill(merchant)
+    [queued] = mails(merchant, f"related_id={invoice['id']}")
+    with tenant_context(engine, merchant, wall_clock) as ctx:
+        stored = ctx.scope.get(outbox_messages, queued["id"], what="outbox message")
+    assert stored["body_text"] is None and stored["subject"] is None
+    assert stored["template"]["document"]["amount_due"] == 2119
+    paid = merchant.post(f"/v1/invoices/{invoice['id']}/mark_paid", json={})
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["amount_due"] == 0
+    assert "Zu zahlen: 21,19\N{NO-BREAK SPACE}€" in mail(merchant, queued["id"])["body_text"]
+    archive_pdfs(engine, merchant, wall_clock)
+    result = deliver(engine, smtp_settings, wall_clock, merchant)
+    assert result.sent == 1, result.errors
+    [message] = smtp[0].messages()
+    with tenant_context(engine, merchant, wall_clock) as ctx:
+        sent = ctx.scope.get(outbox_messages, queued["id"], what="outbox message")
+    assert sent["state"] == "sent"
+    assert sent["subject"] == str(message["Subject"])
+    assert sent["body_text"] == body_of(message)
+    assert "Zu zahlen: 21,19\N{NO-BREAK SPACE}€" in sent["body_text"]
 
 
 def test_finalizing_a_draft_and_correcting_an_invoice_enqueue_mails(merchant: Merchant) -> None:

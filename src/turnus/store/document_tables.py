@@ -80,9 +80,12 @@ outbox_messages = Table(
     Column("from_name", String(200), nullable=True),
     Column("reply_to", String(254), nullable=True),
     Column("to_address", String(254), nullable=False),
-    Column("subject", String(300), nullable=False),
-    Column("body_text", Text, nullable=False),
+    # written when the message is enqueued, or from ``template`` when it is first read or sent
+    Column("subject", String(300), nullable=True),
+    Column("body_text", Text, nullable=True),
     Column("body_html", Text, nullable=True),
+    # {"name": ..., "language": ..., "values": {...}}: the mail as of enqueueing, rendered later
+    Column("template", JSONDoc, nullable=True),
     # [{"document_id": ..., "filename": ..., "media_type": ...}]
     Column("attachments", JSONDoc, nullable=False),
     Column("state", String(12), nullable=False),  # pending, sent, failed

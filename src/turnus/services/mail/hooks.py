@@ -2,8 +2,9 @@
 an issued invoice, credit note or cancellation invoice goes to the customer with its PDF; a
 received cancellation is confirmed in text form (§ 312k BGB).
 
-The PDF of a document issued now is not rendered yet (a billing run never waits for
-rendering): the mail refers to it by owner and kind, and the sender takes it from the archive,
+Nothing of an invoice's mail is rendered yet (a billing run never waits for rendering): the
+message stores the mail's template values as of issue, rendered when the message is first read
+or sent; the PDF is referred to by owner and kind, and the sender takes it from the archive,
 rendering and archiving it on first use."""
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def invoices_issued(
         address = (customer.get("email") or "").strip()
         if not address:
             continue
-        mail = templates.invoice_mail(
+        template = templates.stored_invoice_mail(
             document,
             language=templates.language_of(customer.get("locale")),
             greeting_name=_greeting_name(customer),
@@ -82,9 +83,7 @@ def invoices_issued(
                 sender,
                 kind=document["document_type"],
                 to=address,
-                subject=mail.subject,
-                body_text=mail.text,
-                body_html=mail.html,
+                template=template,
                 attachments=[
                     {
                         "owner_id": document["id"],

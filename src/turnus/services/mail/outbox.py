@@ -25,6 +25,7 @@ from turnus.domain.pagination import Page, PageRequest
 from turnus.services import audit, tenants
 from turnus.services.context import TenantContext
 from turnus.services.documents import settings as document_settings
+from turnus.services.mail import templates
 from turnus.store.document_tables import outbox_messages
 from turnus.store.ids import new_id
 
@@ -34,7 +35,8 @@ FAILED = "failed"
 STATES = (PENDING, SENT, FAILED)
 NOREPLY = "noreply@turnus.invalid"
 
-_SUMMARY_EXCLUDES = frozenset({"tenant_id", "body_text", "body_html"})
+_SUMMARY_EXCLUDES = frozenset({"tenant_id", "body_text", "body_html", "template"})
+_MESSAGE_EXCLUDES = frozenset({"tenant_id", "template"})
 
 
 @dataclass(frozen=True)
@@ -95,17 +97,22 @@ def message_row(
     *,
     kind: str,
     to: str,
-    subject: str,
-    body_text: str,
+    subject: str | None = None,
+    body_text: str | None = None,
     body_html: str | None = None,
+    template: Mapping[str, Any] | None = None,
     attachments: Iterable[Mapping[str, Any]] = (),
     related_type: str | None = None,
     related_id: str | None = None,
 ) -> dict[str, Any]:
-    """The outbox row of one mail (not written): for callers that write many at once."""
+    """The outbox row of one mail (not written): for callers that write many at once. The mail
+    is given as subject and bodies, or as a ``template`` (``templates.stored``) rendered when
+    the message is first read or sent."""
     address = to.strip()
     if not address or "@" not in address or len(address) > 254:
         raise ValueError(f"not a mail address: {to!r}")
+    if (subject is None or body_text is None) == (template is None):
+        raise ValueError("a mail is given either as subject and body or as a template")
     return {
         "id": new_id("msg"),
         "kind": kind,
@@ -115,9 +122,10 @@ def message_row(
         "from_name": sender.name,
         "reply_to": sender.reply_to,
         "to_address": address,
-        "subject": _one_line(subject, 300) or "",
+        "subject": None if subject is None else _one_line(subject, 300) or "",
         "body_text": body_text,
         "body_html": body_html,
+        "template": template,
         "attachments": [_attachment(a) for a in attachments],
         "state": PENDING,
         "attempts": 0,
@@ -166,8 +174,19 @@ def enqueue_rows(ctx: TenantContext, rows: Sequence[dict[str, Any]]) -> int:
 # -- reading and retrying (the API) ----------------------------------------------------------
 
 
-def summary(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k not in _SUMMARY_EXCLUDES}
+def rendered(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with subject and bodies, rendered from its template if not written yet (in
+    place; the caller decides whether to store them)."""
+    if row["body_text"] is None and row.get("template") is not None:
+        mail = templates.from_stored(row["template"])
+        row["subject"] = _one_line(mail.subject, 300) or ""
+        row["body_text"] = mail.text
+        row["body_html"] = mail.html
+    return row
+
+
+def summary(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in rendered(row).items() if k not in _SUMMARY_EXCLUDES}
 
 
 def list_messages(
@@ -192,8 +211,8 @@ def list_messages(
 
 
 def get_message(ctx: TenantContext, message_id: str) -> dict[str, Any]:
-    row = ctx.scope.get(outbox_messages, message_id, what="outbox message")
-    return {k: v for k, v in row.items() if k != "tenant_id"}
+    row = rendered(ctx.scope.get(outbox_messages, message_id, what="outbox message"))
+    return {k: v for k, v in row.items() if k not in _MESSAGE_EXCLUDES}
 
 
 def retry(ctx: TenantContext, message_id: str) -> dict[str, Any]:

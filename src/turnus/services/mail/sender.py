@@ -33,6 +33,7 @@ from sqlalchemy import Engine, func, select
 from turnus.config import Settings
 from turnus.services.context import Actor, TenantContext
 from turnus.services.documents import archive
+from turnus.services.mail import outbox
 from turnus.services.mail.outbox import FAILED, PENDING, SENT
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import WallClock
@@ -254,7 +255,12 @@ class _Claimed:
 def _prepare(ctx: TenantContext, row: dict[str, Any], now: datetime) -> EmailMessage:
     """The message with its attachments; the row's references now name archived documents.
     Raises TemporaryFailure when an attachment cannot be read or rendered (it may be later),
-    PermanentFailure when the message cannot be built (a malformed address never heals)."""
+    PermanentFailure when the message cannot be built (a malformed address never heals).
+    A message enqueued as a template is rendered (into ``row``)."""
+    try:
+        outbox.rendered(row)
+    except Exception as exc:
+        raise PermanentFailure(f"the mail cannot be rendered: {_describe(exc)}") from exc
     savepoint = ctx.uow.connection.begin_nested()
     try:
         attachments = resolve_attachments(ctx, list(row["attachments"] or []))
@@ -282,21 +288,23 @@ def _claim(ctx: TenantContext, now: datetime) -> _Claimed | None:
     if row is None:
         return None
     row["attempts"] += 1
+    written = row["body_text"] is not None
     message: EmailMessage | None = None
     error: Exception | None = None
     try:
         message = _prepare(ctx, row, now)
     except (TemporaryFailure, PermanentFailure) as exc:
         error = exc
-    ctx.scope.update(
-        outbox_messages,
-        row["id"],
-        {
-            "attempts": row["attempts"],
-            "next_attempt_at": now + LEASE,
-            "attachments": row["attachments"],
-        },
-    )
+    values = {
+        "attempts": row["attempts"],
+        "next_attempt_at": now + LEASE,
+        "attachments": row["attachments"],
+    }
+    if not written and row["body_text"] is not None:  # rendered now: kept as sent
+        values.update(
+            subject=row["subject"], body_text=row["body_text"], body_html=row["body_html"]
+        )
+    ctx.scope.update(outbox_messages, row["id"], values)
     return _Claimed(row, message, error)
 
 

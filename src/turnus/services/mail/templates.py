@@ -162,6 +162,59 @@ def invoice_mail(
     )
 
 
+# The values of an invoice mail as stored with an outbox message (JSON) until it is rendered:
+# the document as issued (its amount due may change later, the mail does not).
+_DOCUMENT_FIELDS = (
+    "document_type",
+    "number",
+    "currency",
+    "gross_total",
+    "amount_due",
+    "credit_applied",
+    "reason",
+)
+
+
+def stored_invoice_mail(
+    invoice: Mapping[str, Any],
+    *,
+    language: str,
+    greeting_name: str | None,
+    merchant: str,
+    corrected_number: str | None = None,
+) -> dict[str, Any]:
+    """The template of an invoice mail (``invoice_mail``'s arguments, JSON-safe), for an outbox
+    message rendered when it is first read or sent (``from_stored``)."""
+    document = {name: invoice.get(name) for name in _DOCUMENT_FIELDS}
+    document["issue_date"] = invoice["issue_date"].isoformat()
+    document["due_date"] = invoice["due_date"].isoformat() if invoice["due_date"] else None
+    return {
+        "name": "invoice",
+        "language": language,
+        "greeting_name": greeting_name,
+        "merchant": merchant,
+        "corrected_number": corrected_number,
+        "document": document,
+    }
+
+
+def from_stored(template: Mapping[str, Any]) -> Mail:
+    """Render a mail stored by ``stored_invoice_mail``."""
+    if template.get("name") != "invoice":
+        raise ValueError(f"no stored mail template {template.get('name')!r}")
+    document = dict(template["document"])
+    document["issue_date"] = date.fromisoformat(document["issue_date"])
+    if document["due_date"]:
+        document["due_date"] = date.fromisoformat(document["due_date"])
+    return invoice_mail(
+        document,
+        language=template["language"],
+        greeting_name=template["greeting_name"],
+        merchant=template["merchant"],
+        corrected_number=template["corrected_number"],
+    )
+
+
 def cancellation_mail(
     confirmation: Mapping[str, Any],
     *,
