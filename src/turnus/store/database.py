@@ -37,6 +37,10 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # 64 MiB of page cache instead of SQLite's 2 MiB: a billing run of 100,000 contracts
+        # reads and updates them in customer order, all over a file of several hundred MB
+        # (measured: 55 s -> 51 s; the memory is taken only as pages are read)
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")
