@@ -7,9 +7,10 @@ tuples), since every row with the same document shares them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from turnus.store import json_text
 
 T = TypeVar("T")
 _MISSING = object()
@@ -32,7 +33,7 @@ class Decoder:
         if found is _MISSING:
             if len(self._memo) >= self._limit:
                 self._memo.clear()
-            found = self._memo[key] = parse(json.loads(value))
+            found = self._memo[key] = parse(json_text.loads(value))
         return found  # type: ignore[no-any-return]
 
 
@@ -40,7 +41,7 @@ class Plain(Decoder):
     """Parses every value as given: for rows whose JSON columns are already decoded."""
 
     def decode(self, parse: Callable[[Any], T], value: Any) -> T:
-        return parse(json.loads(value) if isinstance(value, str) else value)
+        return parse(json_text.loads(value) if isinstance(value, str) else value)
 
 
 PLAIN = Plain()

@@ -3,7 +3,8 @@
 On PostgreSQL rows go through ``COPY ... FROM STDIN`` on the connection's own transaction: the
 same table, constraints and triggers as an ``INSERT``, a fraction of the cost per row. Every
 value is bound first exactly as SQLAlchemy would bind it for an ``INSERT`` (the column types'
-bind processors: instants in UTC, exact decimals, JSON documents), and a failure is raised as
+bind processors: instants in UTC, exact decimals; JSON documents as their text, see
+:mod:`turnus.store.json_text`), and a failure is raised as
 the SQLAlchemy exception an ``INSERT`` would raise (``IntegrityError`` for a duplicate key).
 On SQLite the same bound values go to the driver's executemany directly (SQLAlchemy's
 per-row parameter handling costs more than SQLite's insert itself).
@@ -21,9 +22,11 @@ from sqlalchemy import JSON, Connection, Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import CompileError, DBAPIError
 
+from turnus.store import json_text
+
 _Processor = Callable[[Any], Any]
-# per (dialect, table, columns): the columns, and the bind processor and JSON-ness by position
-_Binder = tuple[tuple[str, ...], list[tuple[int, _Processor, bool]]]
+# per (dialect, table, columns): the columns, and each column's bind processor by position
+_Binder = tuple[tuple[str, ...], list[tuple[int, _Processor]]]
 _binders: dict[tuple[str, str, tuple[str, ...]], _Binder] = {}
 
 
@@ -60,12 +63,16 @@ def _binder(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Binder:
     key = (dialect.name, table.name, names)
     found = _binders.get(key)
     if found is None:
-        processors: list[tuple[int, _Processor, bool]] = []
+        processors: list[tuple[int, _Processor]] = []
         for index, name in enumerate(names):
             implementation = table.c[name].type.dialect_impl(dialect)
+            if isinstance(implementation, JSON):
+                # the document's text, as both engines' JSON serializer writes it
+                processors.append((index, json_text.bound))
+                continue
             process = implementation.bind_processor(dialect)
             if process is not None:
-                processors.append((index, process, isinstance(implementation, JSON)))
+                processors.append((index, process))
         found = (names, processors)
         _binders[key] = found
     return found
@@ -76,14 +83,12 @@ def _bound(
     table: Table,
     rows: Sequence[Mapping[str, Any]],
     constants: Mapping[str, Any],
-    json_text: Callable[[Any], Any] | None = None,
 ) -> tuple[tuple[str, ...], Iterator[list[Any]]]:
     """The column names (the constants' first, then the first row's, each in table order) and
-    each row's values as bound for them; ``json_text`` is applied to bound JSON values."""
-    fixed = _columns(table, list(constants))
+    each row's values as bound for them."""
+    fixed_names, fixed_steps = _binder(dialect, table, _columns(table, list(constants)))
     own = _columns(table, [name for name in rows[0] if name not in constants])
-    fixed_names, fixed_steps = _steps(dialect, table, fixed, json_text)
-    own_names, steps = _steps(dialect, table, own, json_text)
+    own_names, steps = _binder(dialect, table, own)
     prefix = [constants[name] for name in fixed_names]
     for index, process in fixed_steps:
         prefix[index] = process(prefix[index])
@@ -109,26 +114,6 @@ def _bound(
     return fixed_names + own_names, values()
 
 
-def _steps(
-    dialect: Dialect,
-    table: Table,
-    names: tuple[str, ...],
-    json_text: Callable[[Any], Any] | None,
-) -> tuple[tuple[str, ...], list[tuple[int, _Processor]]]:
-    names, processors = _binder(dialect, table, names)
-    steps: list[tuple[int, _Processor]] = []
-    for index, process, is_json in processors:
-        if is_json and json_text is not None:
-            steps.append((index, _then(process, json_text)))
-        else:
-            steps.append((index, process))
-    return names, steps
-
-
-def _then(first: _Processor, second: _Processor) -> _Processor:
-    return lambda value: second(first(value))
-
-
 def _executemany(
     connection: Connection,
     table: Table,
@@ -152,22 +137,11 @@ def _copy(
     constants: Mapping[str, Any],
 ) -> None:
     from psycopg import Error, sql
-    from psycopg.adapt import PyFormat
-    from psycopg.types.json import Json, Jsonb
 
     dialect = connection.dialect
     driver = connection.connection.driver_connection
     assert driver is not None
-    # JSON goes into COPY's text as the connection's own JSON dumper writes it for an INSERT
-    dumper = driver.adapters.get_dumper(Jsonb, PyFormat.TEXT)(Jsonb, driver)
-
-    def json_text(bound: Any) -> Any:
-        if not isinstance(bound, Json | Jsonb):
-            return bound
-        dumped = dumper.dump(bound)
-        return None if dumped is None else bytes(dumped).decode()
-
-    names, values = _bound(dialect, table, rows, constants, json_text)
+    names, values = _bound(dialect, table, rows, constants)
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
     )

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from turnus.store import json_text
+
 
 def create_database_engine(url: str, *, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
@@ -17,6 +19,8 @@ def create_database_engine(url: str, *, pool_size: int = 10) -> Engine:
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=pool_size,
+        json_serializer=json_text.dumps,
+        json_deserializer=json_text.loads,
         future=True,
     )
 
@@ -25,6 +29,8 @@ def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
+        json_serializer=json_text.dumps,
+        json_deserializer=json_text.loads,
         future=True,
     )
 
