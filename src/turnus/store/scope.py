@@ -71,21 +71,23 @@ def _one_of_json(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
 def _one_of_any(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
     if all(type(value) is str for value in element.values):
         # Strings (ids) go as one JSON text, unpacked by the server: psycopg adapts a text
-        # array element by element, which costs more than the query for a batch of ids.
+        # array element by element, which costs more than the query for a batch of ids. As
+        # ``IN (SELECT ...)`` the server hashes the list or looks each id up in an index;
+        # ``= ANY(array(SELECT ...))`` would compare every row with every id.
         listed = bindparam("values", json_text.dumps(element.values), type_=String(), unique=True)
-        unpacked = select(func.jsonb_array_elements_text(cast(listed, JSONB))).scalar_subquery()
-        return compiler.process(element.column == any_(func.array(unpacked)), **kw)
+        unpacked = select(func.jsonb_array_elements_text(cast(listed, JSONB)))
+        return compiler.process(element.column.in_(unpacked), **kw)
     array = bindparam("values", element.values, type_=ARRAY(element.column.type), unique=True)
     return compiler.process(element.column == any_(array), **kw)
 
 
 def one_of(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
-    """``column IN (values)`` for long lists (a batch of ids). On PostgreSQL ``column =
-    ANY(:array)``: one bound array, which the driver sends as it is; strings are bound as one
-    JSON array the server unpacks. Elsewhere the values are
-    written into the statement when it runs instead of one bound parameter each (the driver
-    handles one long literal list much faster); on SQLite, strings (ids) are one bound JSON
-    array, read by ``json_each``."""
+    """``column IN (values)`` for long lists (a batch of ids). On PostgreSQL, strings (ids)
+    are bound as one JSON array that the server unpacks (``IN (SELECT
+    jsonb_array_elements_text(...))``), other values as one array (``= ANY(:array)``). On
+    SQLite, strings are one bound JSON array read by ``json_each``; other values are written
+    into the statement when it runs instead of one bound parameter each (the driver handles
+    one long literal list much faster)."""
     return _OneOf(column, list(values))
 
 
