@@ -15,12 +15,13 @@ date): each distinct object is bound once per column and call."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from operator import itemgetter
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import CompileError, DBAPIError
+from sqlalchemy.types import TypeEngine
 
 from turnus.store import json_text
 
@@ -71,6 +72,8 @@ def _binder(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Binder:
                 processors.append((index, json_text.bound))
                 continue
             process = implementation.bind_processor(dialect)
+            if dialect.name == "postgresql" and _python_type(implementation) in (date, datetime):
+                process = _iso_text(process)
             if process is not None:
                 processors.append((index, process))
         found = (names, processors)
@@ -78,40 +81,66 @@ def _binder(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Binder:
     return found
 
 
+def _python_type(implementation: TypeEngine[Any]) -> type | None:
+    try:
+        return implementation.python_type
+    except NotImplementedError:
+        return None
+
+
+def _iso_text(process: _Processor | None) -> _Processor:
+    """Dates and instants go into COPY as ISO 8601 text, which the server reads in any
+    ``DateStyle``: psycopg's dumpers take several times longer per value than writing the
+    text, and a run's rows share most of their dates (each distinct one is written once)."""
+    if process is None:
+        return lambda value: None if value is None else value.isoformat()
+
+    def processed(value: Any) -> Any:
+        bound = process(value)
+        return None if bound is None else bound.isoformat()
+
+    return processed
+
+
 def _bound(
     dialect: Dialect,
     table: Table,
     rows: Sequence[Mapping[str, Any]],
     constants: Mapping[str, Any],
-) -> tuple[tuple[str, ...], Iterator[list[Any]]]:
+) -> tuple[tuple[str, ...], Iterator[tuple[Any, ...]]]:
     """The column names (the constants' first, then the first row's, each in table order) and
-    each row's values as bound for them."""
+    each row's values as bound for them. Bound column by column: a tight loop per column costs
+    a fraction of visiting every processed value of every row in turn."""
     fixed_names, fixed_steps = _binder(dialect, table, _columns(table, list(constants)))
     own = _columns(table, [name for name in rows[0] if name not in constants])
     own_names, steps = _binder(dialect, table, own)
-    prefix = [constants[name] for name in fixed_names]
+    if not fixed_names and not own_names:
+        raise CompileError(f"no columns to insert into {table.name}")
+    fixed = [constants[name] for name in fixed_names]
     for index, process in fixed_steps:
-        prefix[index] = process(prefix[index])
-    offset = len(prefix)
-    values_of: Callable[[Mapping[str, Any]], Any] = (
-        itemgetter(*own_names) if own_names else lambda row: ()
-    )
-    single = len(own_names) == 1
+        fixed[index] = process(fixed[index])
+    count = len(rows)
+    columns: list[Sequence[Any]] = [[value] * count for value in fixed]
+    columns.extend([row[name] for row in rows] for name in own_names)
+    offset = len(fixed)
+    for index, process in steps:
+        columns[offset + index] = _processed(process, columns[offset + index])
+    return fixed_names + own_names, zip(*columns, strict=True)
 
-    def values() -> Iterator[list[Any]]:
-        # by column: id of a value -> (the value, kept alive; its bound form)
-        memos: list[dict[int, tuple[Any, Any]]] = [{} for _ in steps]
-        for row in rows:
-            found = [*prefix, values_of(row)] if single else [*prefix, *values_of(row)]
-            for (index, process), memo in zip(steps, memos, strict=True):
-                value = found[offset + index]
-                hit = memo.get(id(value))
-                if hit is None or hit[0] is not value:
-                    hit = memo[id(value)] = (value, process(value))
-                found[offset + index] = hit[1]
-            yield found
 
-    return fixed_names + own_names, values()
+def _processed(process: _Processor, values: Sequence[Any]) -> list[Any]:
+    """``process`` of each value, once per distinct object (``values`` keeps every object
+    alive meanwhile, so an id stands for one object)."""
+    memo: dict[int, Any] = {}
+    result = []
+    append = result.append
+    for value in values:
+        key = id(value)
+        if key in memo:
+            append(memo[key])
+        else:
+            append(memo.setdefault(key, process(value)))
+    return result
 
 
 def _executemany(
@@ -127,7 +156,7 @@ def _executemany(
     marks = ", ".join("?" for _ in names)  # SQLite's paramstyle (qmark)
     # identifiers from the table's metadata, quoted by the dialect; values are bound
     statement = f"INSERT INTO {preparer.format_table(table)} ({columns}) VALUES ({marks})"  # noqa: S608
-    connection.exec_driver_sql(statement, [tuple(v) for v in values])
+    connection.exec_driver_sql(statement, list(values))
 
 
 def _copy(
