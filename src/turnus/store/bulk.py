@@ -71,7 +71,7 @@ def _binder(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Binder:
                 # the document's text, as both engines' JSON serializer writes it
                 processors.append((index, json_text.bound))
                 continue
-            process = implementation.bind_processor(dialect)
+            process: _Processor | None = implementation.bind_processor(dialect)
             if dialect.name == "postgresql" and _python_type(implementation) in (date, datetime):
                 process = _iso_text(process)
             if process is not None:
@@ -132,7 +132,7 @@ def _processed(process: _Processor, values: Sequence[Any]) -> list[Any]:
     """``process`` of each value, once per distinct object (``values`` keeps every object
     alive meanwhile, so an id stands for one object)."""
     memo: dict[int, Any] = {}
-    result = []
+    result: list[Any] = []
     append = result.append
     for value in values:
         key = id(value)
