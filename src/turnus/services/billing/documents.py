@@ -6,7 +6,7 @@ write them with bulk inserts; single-document operations use the same functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -250,10 +250,34 @@ def buyer_doc(customer: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Finalization:
-    """What finalizing a set of documents writes besides the documents themselves."""
+    """What finalizing a set of documents writes besides the documents themselves. The
+    documents are numbered last (``take_numbers``): a number series stays locked from its
+    allocation until the transaction ends, so everything else is done before."""
 
+    documents: Sequence[dict[str, Any]]
     balance_entries: list[dict[str, Any]]
     ledger_rows: list[dict[str, Any]]
+
+    def take_numbers(
+        self,
+        numbers: Callable[[str, NumberFormat, date, int], list[str]],
+        settings: BillingSettings,
+    ) -> None:
+        """Number the documents from ``numbers(series, format, issue_date, count)``, in their
+        order within each series (the series' locks are taken in the order of first use), and
+        write each number into the memo of the document's ledger postings."""
+        by_series: dict[str, list[dict[str, Any]]] = {}
+        for document in self.documents:
+            by_series.setdefault(document["document_type"], []).append(document)
+        numbered: dict[str, str] = {}
+        for series, documents in by_series.items():
+            number_format = NumberFormat(getattr(settings, SERIES_FORMAT[series]))
+            issue_date = documents[0]["issue_date"]
+            allocated = numbers(series, number_format, issue_date, len(documents))
+            for document, number in zip(documents, allocated, strict=True):
+                document["number"] = numbered[document["id"]] = number
+        for row in self.ledger_rows:
+            row["memo"] = numbered[row["document_id"]]
 
 
 SERIES_FORMAT = {
@@ -272,12 +296,11 @@ def finalize_in_memory(
     tenant: dict[str, Any],
     customers: dict[str, dict[str, Any]],
     balances: dict[tuple[str, str], int],
-    numbers: Any,
 ) -> Finalization:
     """Finalize drafts (totals already applied): decide invoice or credit note, apply or grant
-    credit balance, take numbers from ``numbers(series, format, issue_date, count)``, snapshot
-    seller and buyer, set the due date and build the ledger postings. ``balances`` (customer,
-    currency) -> available credit is updated in place."""
+    credit balance, snapshot seller and buyer, set the due date and build the ledger postings.
+    ``balances`` (customer, currency) -> available credit is updated in place. The documents
+    get their numbers from the result's ``take_numbers``, which the caller calls last."""
     if not (tenant["vat_id"] or tenant["tax_number"]):
         raise Conflict(
             "An invoice must show the merchant's tax number or VAT ID (§ 14 UStG); "
@@ -289,15 +312,7 @@ def finalize_in_memory(
     for invoice in invoices:
         if credit_notes and invoice["gross_total"] < 0 and invoice["document_type"] == "invoice":
             invoice["document_type"] = "credit_note"
-    by_series: dict[str, list[dict[str, Any]]] = {}
-    for invoice in invoices:
-        by_series.setdefault(invoice["document_type"], []).append(invoice)
     seller = seller_doc(tenant, settings)
-    for series, documents in by_series.items():
-        number_format = NumberFormat(getattr(settings, SERIES_FORMAT[series]))
-        allocated = numbers(series, number_format, issue_date, len(documents))
-        for invoice, number in zip(documents, allocated, strict=True):
-            invoice["number"] = number
     for invoice in invoices:
         key = (invoice["customer_id"], invoice["currency"])
         gross = invoice["gross_total"]
@@ -331,7 +346,7 @@ def finalize_in_memory(
         postings += ledger_rows(
             invoice, _postings(invoice, applied, to_balance), posted_on=issue_date, now=now
         )
-    return Finalization(entries, postings)
+    return Finalization(invoices, entries, postings)
 
 
 def ledger_rows(

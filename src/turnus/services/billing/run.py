@@ -288,30 +288,9 @@ def process_batch(
     summary.items = len(new_rows)
     if dry_run:
         return summary
-    entries: list[dict[str, Any]] = []
-    postings: list[dict[str, Any]] = []
-    today = ctx.today()
-    due_now = [i for i in new_invoices if i["finalize_on"] <= today]
-    if due_now:
-        balances = credit_balances(ctx, sorted({i["customer_id"] for i in due_now}))
-        done = finalize_in_memory(
-            due_now,
-            issue_date=today,
-            now=now,
-            settings=settings,
-            tenant=shared.tenant,
-            customers=batch.customers,
-            balances=balances,
-            numbers=numbering.allocator(ctx),
-        )
-        entries, postings = done.balance_entries, done.ledger_rows
-        mail_hooks.invoices_issued(ctx, due_now, batch.customers)
-    ctx.scope.insert_many(invoices, new_invoices)
-    ctx.scope.insert_many(invoice_items, new_rows)
-    for invoice in grown:
-        drafts.save_totals(ctx, invoice)
-    ctx.scope.insert_many(credit_balance_entries, entries)
-    ctx.scope.insert_many(ledger_entries, postings)
+    # Everything that needs no invoice number is done before the numbers are taken: the
+    # number series stays locked from then until the batch commits, and concurrent batches
+    # (``workers``) wait for it.
     # one statement per next due day (most contracts of a batch share a few)
     for next_due, contract_ids in next_dates.items():
         ctx.uow.connection.execute(
@@ -319,6 +298,27 @@ def process_batch(
             .where(one_of(contracts.c.id, contract_ids))
             .values(next_billing_date=next_due)
         )
+    for invoice in grown:
+        drafts.save_totals(ctx, invoice)
+    today = ctx.today()
+    due_now = [i for i in new_invoices if i["finalize_on"] <= today]
+    if due_now:
+        done = finalize_in_memory(
+            due_now,
+            issue_date=today,
+            now=now,
+            settings=settings,
+            tenant=shared.tenant,
+            customers=batch.customers,
+            balances=credit_balances(ctx, sorted({i["customer_id"] for i in due_now})),
+        )
+        done.take_numbers(numbering.allocator(ctx), settings)
+        mail_hooks.invoices_issued(ctx, due_now, batch.customers)
+    ctx.scope.insert_many(invoices, new_invoices)
+    ctx.scope.insert_many(invoice_items, new_rows)
+    if due_now:
+        ctx.scope.insert_many(credit_balance_entries, done.balance_entries)
+        ctx.scope.insert_many(ledger_entries, done.ledger_rows)
     return summary
 
 

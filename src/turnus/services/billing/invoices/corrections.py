@@ -114,8 +114,8 @@ def _issue(
         tenant=finalizing.tenant,
         customers={customer["id"]: customer},
         balances={},
-        numbers=numbering.allocator(ctx),
     )
+    done.take_numbers(numbering.allocator(ctx), finalizing.settings)
     document["state"] = "paid"
     document["paid_at"] = document["finalized_at"]
     document["amount_due"] = 0

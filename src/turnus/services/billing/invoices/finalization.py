@@ -53,8 +53,8 @@ def _finalize(ctx: TenantContext, drafts: Sequence[dict[str, Any]]) -> None:
         tenant=finalizing.tenant,
         customers=customer_rows,
         balances=credit_balances(ctx, customer_ids),
-        numbers=numbering.allocator(ctx),
     )
+    done.take_numbers(numbering.allocator(ctx), finalizing.settings)
     for draft in drafts:
         _save(ctx, draft)
         _record(ctx, draft, "finalized", befores[draft["id"]])
