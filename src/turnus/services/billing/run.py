@@ -51,6 +51,7 @@ from turnus.services.billing.documents import (
     new_invoice,
     seller_of,
 )
+from turnus.services.billing.in_flight import in_threads
 from turnus.services.billing.loader import Catalog, load_batch
 from turnus.services.context import Actor, TenantContext
 from turnus.services.json_columns import Decoder
@@ -514,9 +515,11 @@ def bill(
     """The billing run with one transaction per batch (CLI, worker, benchmark). A batch that
     collides with a concurrent run (the unique key of an item) is recomputed once.
 
-    ``workers`` > 1 bills batches in that many processes at once (PostgreSQL: they overlap,
-    meeting only at the number counter while a batch writes; SQLite serializes writers, so it
-    gains nothing there). Numbers stay gapless; their order follows the batches' commits."""
+    On PostgreSQL two batches are in flight in one process (``in_flight``): one computes
+    while the other waits for the server. ``workers`` > 1 bills batches in that many
+    processes at once instead (PostgreSQL: they overlap, meeting only at the number counter
+    while a batch writes; SQLite serializes writers, so it gains nothing there). Numbers stay
+    gapless; their order follows the batches' commits."""
     with UnitOfWork(engine) as uow:
         ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
         day = _check_until(ctx, until, dry_run)
@@ -531,7 +534,9 @@ def bill(
     if workers > 1:
         results = _in_processes(engine, job, chunks, workers)
     else:
-        results = (_bill_chunk(engine, job, shared, chunk) for chunk in chunks)
+        results = in_threads(
+            lambda chunk: _bill_chunk(engine, job, shared, chunk), chunks, _in_flight(engine)
+        )
     for result in results:
         summary.add(result)
         if on_batch is not None:
@@ -541,6 +546,12 @@ def bill(
             ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
             runs.finished(ctx, summary.run_id, summary.stats())
     return summary
+
+
+def _in_flight(engine: Engine) -> int:
+    """Batches one process bills side by side: two on PostgreSQL (one computes while the other
+    waits for the server), one on SQLite (its writers take turns for the whole transaction)."""
+    return 2 if engine.dialect.name == "postgresql" else 1
 
 
 @dataclass(frozen=True)
