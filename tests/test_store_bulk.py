@@ -115,3 +115,25 @@ def test_one_of_selects_exactly_the_listed_rows(engine: Engine, scratch: Table) 
         assert sorted(numbers.scalars()) == [5, 7]
         empty = connection.execute(select(scratch.c.id).where(one_of(scratch.c.id, [])))
         assert empty.scalars().all() == []
+
+
+def test_one_of_is_served_by_the_tenants_index(engine: Engine) -> None:
+    """A plain predicate, not ``(... IN ...) = 1``: SQLite looks each id up in the primary key
+    instead of reading all of the tenant's rows (a billing run would read every contract once
+    per batch)."""
+    from turnus.store.contract_tables import contracts
+
+    statement = select(contracts.c.id).where(
+        contracts.c.tenant_id == "ten_x", one_of(contracts.c.id, ["con_a", "con_b"])
+    )
+    compiled = statement.compile(engine)
+    assert "= 1" not in str(compiled) and "= true" not in str(compiled).lower()
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            plan = " ".join(
+                row[3]
+                for row in connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values())
+                )
+            )
+        assert "(tenant_id=? AND id=?)" in plan, plan

@@ -44,6 +44,9 @@ class _OneOf(ColumnElement[bool]):
 
     inherit_cache = False
     type = Boolean()
+    # a predicate in its own right: without this, dialects without a boolean type (SQLite)
+    # render it as ``(... IN ...) = 1``, which no index can serve
+    _is_implicitly_boolean = True
 
     def __init__(self, column: ColumnElement[Any], values: list[Any]) -> None:
         self.column = column
