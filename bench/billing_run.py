@@ -416,7 +416,7 @@ def bill_child() -> None:
         tenant_id,
         FixedWallClock(MOMENT),
         batch_size=batch_size,
-        workers=job.get("workers", 1),
+        workers=job.get("workers"),
     )
     if profiler is not None:
         profiler.disable()
@@ -461,7 +461,7 @@ def bill_in_child(
     tenant_id: str,
     batch_size: int,
     profile: str | None,
-    workers: int = 1,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     job = {
         "url": url,
@@ -644,6 +644,13 @@ def copy_limit(
 # -- main --------------------------------------------------------------------------------------
 
 
+def _workers_shown(args: argparse.Namespace) -> str:
+    if args.workers is not None:
+        return str(args.workers)
+    dialect = "postgresql" if args.db == "postgresql" else "sqlite"
+    return f"auto ({run.workers_for(dialect, args.contracts, args.batch_size)}, as turnus bill)"
+
+
 def _report(
     args: argparse.Namespace,
     fixture: Fixture,
@@ -655,7 +662,7 @@ def _report(
     lines = [
         f"database            {args.db}",
         f"batch size          {args.batch_size}",
-        f"workers             {args.workers}",
+        f"workers             {_workers_shown(args)}",
         f"set-up (not timed)  {fixture.setup_seconds:.1f} s",
         f"contracts           {result['contracts']}",
         f"customers           {fixture.customers}",
@@ -693,7 +700,10 @@ def main() -> None:
     )
     parser.add_argument("--profile", help="write cProfile stats of the billing run to this file")
     parser.add_argument(
-        "--workers", type=int, default=1, help="billing processes (run.bill workers=N)"
+        "--workers",
+        type=int,
+        default=None,
+        help="billing processes (run.bill workers=N); default: chosen as by turnus bill",
     )
     parser.add_argument("--no-copy", action="store_true", help="skip the COPY comparison")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)

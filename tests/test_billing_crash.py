@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -159,13 +160,41 @@ def test_the_cli_run_killed_with_sigkill_and_run_again(
         if billed >= 2 or process.poll() is not None:
             break
         time.sleep(0.01)
+    workers = _children(process.pid)  # on PostgreSQL the run bills in worker processes
     process.send_signal(signal.SIGKILL)
     process.wait()
+    deadline = time.monotonic() + 20
+    while workers and time.monotonic() < deadline:
+        workers = {pid for pid in workers if Path(f"/proc/{pid}").exists()}
+        time.sleep(0.05)
+    assert not workers, "the run's worker processes outlived it"
     partial = sum(_state(engine, merchant.tenant_id)[0].values())
     assert partial % 2 == 0  # whole batches only: a contract's items commit together
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
     _check_complete(engine, merchant.tenant_id, contract_ids)
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_workers_by_default_are_one_per_cpu_on_postgresql_up_to_the_batches() -> None:
+    assert run.workers_for("sqlite", 100_000, 2000, cpus=8) == 1
+    assert run.workers_for("postgresql", 100_000, 2000, cpus=2) == 2
+    assert run.workers_for("postgresql", 100_000, 2000, cpus=64) == run.MAX_AUTO_WORKERS
+    assert run.workers_for("postgresql", 2000, 2000, cpus=8) == 1  # one batch: no processes
+    assert run.workers_for("postgresql", 2001, 2000, cpus=8) == 2
+    assert run.workers_for("postgresql", 0, 2000, cpus=8) == 1
 
 
 def test_a_run_in_two_processes_bills_everything_once_with_gapless_numbers(

@@ -279,8 +279,12 @@ def bill(
     ] = False,
     batch_size: Annotated[int, typer.Option(help="Contracts per transaction")] = 2000,
     workers: Annotated[
-        int, typer.Option(help="Billing processes (PostgreSQL: batches run side by side)")
-    ] = 1,
+        int | None,
+        typer.Option(
+            help="Billing processes (PostgreSQL: batches run side by side); "
+            "default: one per CPU on PostgreSQL when several batches are due, else one"
+        ),
+    ] = None,
 ) -> None:
     """Bill everything due: one transaction per batch of contracts; safe to re-run or resume
     after a crash (nothing is billed twice)."""
@@ -297,7 +301,7 @@ def bill(
             fail(f"until: '{until}' is not a date (YYYY-MM-DD)")
     if batch_size < 1:
         fail("batch-size: must be at least 1")
-    if not 1 <= workers <= 32:
+    if workers is not None and not 1 <= workers <= 32:
         fail("workers: must be from 1 to 32")
 
     def action() -> Any:

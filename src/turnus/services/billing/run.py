@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -51,7 +52,6 @@ from turnus.services.billing.documents import (
     new_invoice,
     seller_of,
 )
-from turnus.services.billing.in_flight import in_threads
 from turnus.services.billing.loader import Catalog, load_batch
 from turnus.services.context import Actor, TenantContext
 from turnus.services.json_columns import Decoder
@@ -347,6 +347,29 @@ def anything_due(ctx: TenantContext, until: date) -> bool:
     return ctx.uow.connection.execute(statement.limit(1)).first() is not None
 
 
+def count_due(ctx: TenantContext, until: date) -> int:
+    c = contracts.c
+    return ctx.scope.count(
+        contracts, c.next_billing_date.is_not(None), c.next_billing_date <= until
+    )
+
+
+# Processes a run starts by itself at most: each holds a connection and the tenant's catalog.
+MAX_AUTO_WORKERS = 8
+
+
+def workers_for(dialect: str, due: int, batch_size: int, cpus: int | None = None) -> int:
+    """How many processes bill ``due`` contracts when the caller does not say: on PostgreSQL
+    one per CPU (batches overlap, and the run is bound by its Python work), but no more than
+    there are batches, since starting a process costs about a second; on SQLite one (it
+    serializes writers)."""
+    if dialect != "postgresql":
+        return 1
+    batches = -(-due // batch_size)
+    available = cpus if cpus is not None else (os.cpu_count() or 1)
+    return max(1, min(available, batches, MAX_AUTO_WORKERS))
+
+
 def due_keys(ctx: TenantContext, until: date, after: Key | None = None) -> list[Key]:
     """The keys of the contracts due on or before ``until`` (after ``after``), in order: one
     query over the due-date index, however many contracts are due."""
@@ -510,21 +533,22 @@ def bill(
     batch_size: int = DEFAULT_BATCH,
     actor: Actor = Actor("system", "billing-run"),
     on_batch: Callable[[RunSummary], None] | None = None,
-    workers: int = 1,
+    workers: int | None = 1,
 ) -> RunSummary:
     """The billing run with one transaction per batch (CLI, worker, benchmark). A batch that
     collides with a concurrent run (the unique key of an item) is recomputed once.
 
-    On PostgreSQL two batches are in flight in one process (``in_flight``): one computes
-    while the other waits for the server. ``workers`` > 1 bills batches in that many
-    processes at once instead (PostgreSQL: they overlap, meeting only at the number counter
-    while a batch writes; SQLite serializes writers, so it gains nothing there). Numbers stay
-    gapless; their order follows the batches' commits."""
+    ``workers`` > 1 bills batches in that many processes at once (PostgreSQL: they overlap,
+    meeting only at the number counter while a batch writes; SQLite serializes writers, so it
+    gains nothing there). Numbers stay gapless; their order follows the batches' commits.
+    ``None`` chooses by ``workers_for``: what is due, the database and the machine."""
     with UnitOfWork(engine) as uow:
         ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
         day = _check_until(ctx, until, dry_run)
         if not anything_due(ctx, day):  # the worker asks every pass: answer cheaply
             return RunSummary(until=day, dry_run=dry_run)
+        if workers is None:
+            workers = workers_for(engine.dialect.name, count_due(ctx, day), batch_size)
         shared = _shared(ctx)
         summary = RunSummary(until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run"))
         if summary.run_id is not None:
@@ -534,9 +558,7 @@ def bill(
     if workers > 1:
         results = _in_processes(engine, job, chunks, workers)
     else:
-        results = in_threads(
-            lambda chunk: _bill_chunk(engine, job, shared, chunk), chunks, _in_flight(engine)
-        )
+        results = (_bill_chunk(engine, job, shared, chunk) for chunk in chunks)
     for result in results:
         summary.add(result)
         if on_batch is not None:
@@ -546,12 +568,6 @@ def bill(
             ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
             runs.finished(ctx, summary.run_id, summary.stats())
     return summary
-
-
-def _in_flight(engine: Engine) -> int:
-    """Batches one process bills side by side: two on PostgreSQL (one computes while the other
-    waits for the server), one on SQLite (its writers take turns for the whole transaction)."""
-    return 2 if engine.dialect.name == "postgresql" else 1
 
 
 @dataclass(frozen=True)
