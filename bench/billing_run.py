@@ -407,7 +407,7 @@ def bill_child() -> None:
         pass  # open the pool's first connection outside the timed part
     rss_before = _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     profiler = cProfile.Profile() if profile else None
-    cpu_before = time.process_time()
+    cpu_before = _cpu_with_children()
     started = time.perf_counter()
     if profiler is not None:
         profiler.enable()
@@ -421,7 +421,7 @@ def bill_child() -> None:
     if profiler is not None:
         profiler.disable()
     seconds = time.perf_counter() - started
-    cpu_seconds = time.process_time() - cpu_before
+    cpu_seconds = _cpu_with_children() - cpu_before
     # with worker processes, the largest of them counts too (each is a process of its own)
     rss_peak = _mb(
         max(
@@ -453,6 +453,13 @@ def start_child() -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def _cpu_with_children() -> float:
+    """CPU seconds of this process and of its ended children (a run's worker processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def bill_in_child(
@@ -670,7 +677,7 @@ def _report(
         f"items               {result['items']}",
         f"seconds             {seconds:.2f}",
         f"contracts/s         {result['contracts'] / seconds:,.0f}",
-        f"CPU of the run      {result['cpu_seconds']:.2f} s (the billing process; without the"
+        f"CPU of the run      {result['cpu_seconds']:.2f} s (the billing processes; without the"
         " database server's)",
         f"peak RSS            {result['rss_peak_mb']:.0f} MB "
         f"(before billing {result['rss_before_mb']:.0f} MB)",

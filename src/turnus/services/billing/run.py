@@ -289,10 +289,9 @@ def process_batch(
     summary.items = len(new_rows)
     if dry_run:
         return summary
-    # Everything that needs no invoice number is done before the numbers are taken: the
-    # number series stays locked from then until the batch commits, and concurrent batches
-    # (``workers``) wait for it.
-    # one statement per next due day (most contracts of a batch share a few)
+    # Everything that needs no invoice number comes before the numbers are taken: the number
+    # series stays locked from then until the batch commits, and concurrent batches
+    # (``workers``) wait for it. One update per next due day (a batch's contracts share a few).
     for next_due, contract_ids in next_dates.items():
         ctx.uow.connection.execute(
             ctx.scope.update_statement(contracts)
@@ -301,6 +300,8 @@ def process_batch(
         )
     for invoice in grown:
         drafts.save_totals(ctx, invoice)
+    entries: list[dict[str, Any]] = []
+    postings: list[dict[str, Any]] = []
     today = ctx.today()
     due_now = [i for i in new_invoices if i["finalize_on"] <= today]
     if due_now:
@@ -314,12 +315,12 @@ def process_batch(
             balances=credit_balances(ctx, sorted({i["customer_id"] for i in due_now})),
         )
         done.take_numbers(numbering.allocator(ctx), settings)
+        entries, postings = done.balance_entries, done.ledger_rows
         mail_hooks.invoices_issued(ctx, due_now, batch.customers)
     ctx.scope.insert_many(invoices, new_invoices)
     ctx.scope.insert_many(invoice_items, new_rows)
-    if due_now:
-        ctx.scope.insert_many(credit_balance_entries, done.balance_entries)
-        ctx.scope.insert_many(ledger_entries, done.ledger_rows)
+    ctx.scope.insert_many(credit_balance_entries, entries)
+    ctx.scope.insert_many(ledger_entries, postings)
     return summary
 
 
