@@ -715,6 +715,8 @@ def main() -> None:
     parser.add_argument("--no-copy", action="store_true", help="skip the COPY comparison")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.profile and args.workers is None:
+        args.workers = 1  # the profile covers this process only
     if args.child:
         bill_child()
         return
