@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Engine, Text, and_, cast, func, or_
+from sqlalchemy import JSON, ColumnElement, Engine, Text, and_, cast, func, or_
 from sqlalchemy.exc import IntegrityError
 
 from turnus.domain.billing.engine import expected_lines, usage_windows
@@ -340,19 +340,19 @@ def credit_balances(ctx: TenantContext, customer_ids: Sequence[str]) -> dict[tup
 Key = tuple[str, str]  # (customer id, contract id): the order contracts are billed in
 
 
-def anything_due(ctx: TenantContext, until: date) -> bool:
+def _due_by(until: date) -> tuple[ColumnElement[bool], ...]:
+    """Contracts due on or before ``until`` (served by the due-date index)."""
     c = contracts.c
-    statement = ctx.scope.select(contracts, c.id).where(
-        c.next_billing_date.is_not(None), c.next_billing_date <= until
-    )
+    return (c.next_billing_date.is_not(None), c.next_billing_date <= until)
+
+
+def anything_due(ctx: TenantContext, until: date) -> bool:
+    statement = ctx.scope.select(contracts, contracts.c.id).where(*_due_by(until))
     return ctx.uow.connection.execute(statement.limit(1)).first() is not None
 
 
 def count_due(ctx: TenantContext, until: date) -> int:
-    c = contracts.c
-    return ctx.scope.count(
-        contracts, c.next_billing_date.is_not(None), c.next_billing_date <= until
-    )
+    return ctx.scope.count(contracts, *_due_by(until))
 
 
 # Processes a run starts by itself at most: each holds a connection and the tenant's catalog.
@@ -375,9 +375,7 @@ def due_keys(ctx: TenantContext, until: date, after: Key | None = None) -> list[
     """The keys of the contracts due on or before ``until`` (after ``after``), in order: one
     query over the due-date index, however many contracts are due."""
     c = contracts.c
-    statement = ctx.scope.select(contracts, c.customer_id, c.id).where(
-        c.next_billing_date.is_not(None), c.next_billing_date <= until
-    )
+    statement = ctx.scope.select(contracts, c.customer_id, c.id).where(*_due_by(until))
     if after is not None:
         statement = statement.where(
             or_(c.customer_id > after[0], and_(c.customer_id == after[0], c.id > after[1]))
