@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
 
 from turnus.domain.errors import NotFound
 from turnus.domain.pagination import Page, PageRequest
@@ -61,23 +62,30 @@ def _one_of_in(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(listed, **kw)
 
 
+def _as_json(element: _OneOf) -> BindParameter[str] | None:
+    """All-string values (ids) as one bound JSON array; None for other values."""
+    if not all(type(value) is str for value in element.values):
+        return None
+    return bindparam("values", json_text.dumps(element.values), type_=String(), unique=True)
+
+
 @compiles(_OneOf, "sqlite")
 def _one_of_json(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
-    if not all(type(value) is str for value in element.values):
+    listed = _as_json(element)
+    if listed is None:
         return _one_of_in(element, compiler, **kw)
-    listed = bindparam("values", json_text.dumps(element.values), type_=String(), unique=True)
     values = func.json_each(listed).table_valued("value")
     return compiler.process(element.column.in_(select(values.c.value)), **kw)
 
 
 @compiles(_OneOf, "postgresql")
 def _one_of_any(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
-    if all(type(value) is str for value in element.values):
+    listed = _as_json(element)
+    if listed is not None:
         # Strings (ids) go as one JSON text, unpacked by the server: psycopg adapts a text
         # array element by element, which costs more than the query for a batch of ids. As
         # ``IN (SELECT ...)`` the server hashes the list or looks each id up in an index;
         # ``= ANY(array(SELECT ...))`` would compare every row with every id.
-        listed = bindparam("values", json_text.dumps(element.values), type_=String(), unique=True)
         unpacked = select(func.jsonb_array_elements_text(cast(listed, JSONB)))
         return compiler.process(element.column.in_(unpacked), **kw)
     array = bindparam("values", element.values, type_=ARRAY(element.column.type), unique=True)
