@@ -333,6 +333,17 @@ def test_converted_contract_without_later_notice_ends_with_the_running_period() 
     assert aligned == date(2027, 4, 1)
 
 
+def test_converted_consumer_contract_without_later_notice_ends_within_a_month() -> None:
+    # billed on the 29th: February's period starts on the 28th and runs to March 29, one day
+    # more than a month from its first day; a consumer's cancellation then ends a month after
+    terms = ContractTerms(MONTH, months(3), CONVERT, None, None)
+    start = date(2000, 5, 29)
+    assert earliest_cancellation_end(start, terms, date(2002, 2, 28)) == date(2002, 3, 28)
+    assert earliest_cancellation_end(start, terms, date(2002, 3, 1)) == date(2002, 3, 29)
+    business = ContractTerms(MONTH, months(3), CONVERT, None, None, offered_to_consumers=False)
+    assert earliest_cancellation_end(start, business, date(2002, 2, 28)) == date(2002, 3, 29)
+
+
 def test_fixed_term_ends_with_the_term_whenever_cancelled() -> None:
     start = date(2026, 1, 31)
     terms = ContractTerms(MONTH, months(6), END)

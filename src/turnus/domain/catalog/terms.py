@@ -32,7 +32,8 @@ Cancellation rules (``earliest_cancellation_end``; ``received_on`` on or after `
   exactly ``notice_period_after_conversion`` after receipt (never before the initial term end),
   not at a billing period end - §309 Nr. 9 b BGB allows consumers at most one month's notice
   once the contract runs on. Without a later notice it ends at the end of the billing period
-  running on the day of receipt (never before the initial term end).
+  running on the day of receipt (never before the initial term end); for consumers never
+  later than one month after receipt, so a billing period longer than that is cut short.
 - Without a minimum term: at the first billing period boundary on or after
   ``received_on + notice``; without a notice, at the end of the billing period running on the
   day of receipt. Billing periods follow the schedule anchored at ``billing_anchor`` (default:
@@ -55,6 +56,7 @@ from turnus.domain.catalog.calendar import add, first_boundary_on_or_after, next
 from turnus.domain.catalog.model import ContractTerms, Interval, IntervalUnit, RenewalMode
 from turnus.domain.errors import FieldError, ValidationFailed
 
+_ONE_MONTH = Interval(IntervalUnit.MONTH)
 MAX_CONSUMER_TERM_MONTHS = 24
 MAX_CONSUMER_TERM_DAYS = 731  # "at most 24 months" for terms counted in days or weeks
 MAX_CONSUMER_NOTICE_DAYS = 31  # "at most one month" for notices counted in days or weeks
@@ -291,5 +293,10 @@ def earliest_cancellation_end(
         return shift(start, term, k)
     after = terms.notice_period_after_conversion
     if after is None:
-        return max(initial_end, next_period_start(anchor, interval, received_on))
+        end = next_period_start(anchor, interval, received_on)
+        if terms.offered_to_consumers:
+            # a period that starts on a clamped month end (Feb 28 of a schedule on the 29th)
+            # runs a day longer than a month from its first day
+            end = min(end, add(received_on, _ONE_MONTH))
+        return max(initial_end, end)
     return max(initial_end, add(received_on, after))
