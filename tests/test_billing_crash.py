@@ -3,6 +3,7 @@ one transaction, and the unique key of invoice items refuses a second copy of an
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -84,6 +85,7 @@ def _check_complete(engine: Engine, tenant_id: str, contract_ids: list[str]) -> 
     assert numbers == [f"RE-2026-{n:06d}" for n in range(1, CONTRACTS + 1)]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("crash_at", ["invoices", "invoice_items", "ledger_entries"])
 def test_crash_in_a_batch_then_resume(
     merchant: Merchant,
@@ -91,7 +93,10 @@ def test_crash_in_a_batch_then_resume(
     wall_clock: FixedWallClock,
     monkeypatch: pytest.MonkeyPatch,
     crash_at: str,
+    workers: int,
 ) -> None:
+    if workers > 1 and engine.dialect.name != "sqlite":
+        pytest.skip("on PostgreSQL other processes write, where the crash cannot be planted")
     contract_ids = _contracts(merchant)
     # contracts are billed in customer order, five per batch; each has a customer of its own
     with engine.connect() as connection:
@@ -116,8 +121,8 @@ def test_crash_in_a_batch_then_resume(
         return original(self, table, rows)
 
     monkeypatch.setattr(TenantScope, "insert_many", dying_insert)
-    with pytest.raises(Crash):
-        run.bill(engine, merchant.tenant_id, wall_clock, batch_size=5)
+    with pytest.raises(Crash):  # with two workers on SQLite, this process writes what they compute
+        run.bill(engine, merchant.tenant_id, wall_clock, batch_size=5, workers=workers)
     per_contract, numbers = _state(engine, merchant.tenant_id)
     # the batches before the crash committed (and, on PostgreSQL, the one in flight beside
     # it); nothing of the crashed batch, no contract twice, and no gap in the numbers
@@ -188,8 +193,10 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def test_workers_by_default_are_one_per_cpu_on_postgresql_up_to_the_batches() -> None:
-    assert run.workers_for("sqlite", 100_000, 2000, cpus=8) == 1
+def test_workers_by_default_are_one_per_cpu_up_to_the_batches() -> None:
+    assert run.workers_for("sqlite", 100_000, 2000, cpus=2) == 2
+    assert run.workers_for("sqlite", 100_000, 2000, cpus=8) == run.MAX_SQLITE_WORKERS
+    assert run.workers_for("sqlite", 2000, 2000, cpus=8) == 1
     assert run.workers_for("postgresql", 100_000, 2000, cpus=2) == 2
     assert run.workers_for("postgresql", 100_000, 2000, cpus=64) == run.MAX_AUTO_WORKERS
     assert run.workers_for("postgresql", 2000, 2000, cpus=8) == 1  # one batch: no processes
@@ -206,3 +213,42 @@ def test_a_run_in_two_processes_bills_everything_once_with_gapless_numbers(
     _check_complete(engine, merchant.tenant_id, contract_ids)
     again = run.bill(engine, merchant.tenant_id, wall_clock, batch_size=3, workers=2)
     assert again.items == 0
+
+
+def test_sqlite_batches_computed_before_another_connection_committed_are_computed_again(
+    merchant: Merchant,
+    engine: Engine,
+    wall_clock: FixedWallClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite computes batches apart from writing them")
+    contract_ids = _contracts(merchant)
+    with engine.connect() as connection:
+        last = connection.execute(
+            select(contracts.c.id)
+            .where(contracts.c.tenant_id == merchant.tenant_id)
+            .order_by(contracts.c.customer_id.desc(), contracts.c.id.desc())
+            .limit(1)
+        ).scalar_one()
+    changed = []
+
+    def after_first_batch(_: run.RunSummary) -> None:
+        if not changed:  # another connection takes the last contract off the schedule
+            with engine.begin() as connection:
+                connection.execute(
+                    contracts.update()
+                    .where(contracts.c.tenant_id == merchant.tenant_id, contracts.c.id == last)
+                    .values(next_billing_date=None)
+                )
+            changed.append(last)
+
+    caplog.set_level(logging.INFO, logger="turnus.billing")
+    result = run.bill(
+        engine, merchant.tenant_id, wall_clock, batch_size=3, workers=2, on_batch=after_first_batch
+    )
+    assert "batch computed again under the write lock" in caplog.text
+    assert result.invoices == CONTRACTS - 1
+    per_contract, numbers = _state(engine, merchant.tenant_id)
+    assert per_contract == Counter({cid: 2 for cid in contract_ids if cid != last})
+    assert numbers == [f"RE-2026-{n:06d}" for n in range(1, CONTRACTS)]

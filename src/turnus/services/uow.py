@@ -6,20 +6,36 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
+from turnus.store.database import READ_ONLY
 from turnus.store.scope import TenantScope
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    """``read_only``: the transaction only reads (SQLite then does not take the write lock
+    when it begins). ``borrowing``: a unit of work inside a transaction the caller began on a
+    connection it keeps; the caller commits or rolls back."""
+
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
+        self.read_only = read_only
         self._connection: Connection | None = None
         self._transaction: RootTransaction | None = None
+        self._borrowed = False
+
+    @classmethod
+    def borrowing(cls, connection: Connection) -> UnitOfWork:
+        uow = cls(connection.engine)
+        uow._connection = connection
+        uow._borrowed = True
+        return uow
 
     @property
     def connection(self) -> Connection:
         if self._connection is None:
             self._connection = self.engine.connect()
-        if self._transaction is None:
+            if self.read_only:
+                self._connection.execution_options(**{READ_ONLY: True})
+        if self._transaction is None and not self._borrowed:
             self._transaction = self._connection.begin()
         return self._connection
 
@@ -38,9 +54,9 @@ class UnitOfWork:
 
     def close(self) -> None:
         self.rollback()
-        if self._connection is not None:
+        if self._connection is not None and not self._borrowed:
             self._connection.close()
-            self._connection = None
+        self._connection = None
 
     def __enter__(self) -> UnitOfWork:
         return self

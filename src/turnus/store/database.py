@@ -9,6 +9,10 @@ from sqlalchemy.engine import make_url
 
 from turnus.store import json_text
 
+# A connection's execution option: its transactions only read (on SQLite they begin without
+# taking the write lock).
+READ_ONLY = "turnus_read_only"
+
 
 def create_database_engine(url: str, *, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
@@ -53,6 +57,8 @@ def _sqlite_engine(url: str) -> Engine:
     def _begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking
         # on a lock upgrade, which is what makes read-then-write transactions safe on SQLite.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only transaction reads one snapshot (WAL) beside the writer.
+        read_only = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine

@@ -11,18 +11,20 @@ same day share a batch, so they share one invoice per currency (consolidation).
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from multiprocessing.pool import AsyncResult
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, ColumnElement, Engine, Text, and_, cast, func, or_
+from sqlalchemy import JSON, ColumnElement, Connection, Engine, Text, and_, cast, func, or_
 from sqlalchemy.exc import IntegrityError
 
 from turnus.domain.billing.engine import expected_lines, usage_windows
@@ -45,6 +47,7 @@ from turnus.services import tenants
 from turnus.services.billing import drafts, numbering, runs
 from turnus.services.billing import settings as billing_settings
 from turnus.services.billing.documents import (
+    Finalization,
     apply_totals,
     buyer_of,
     finalize_in_memory,
@@ -71,6 +74,7 @@ from turnus.store.ids import new_id
 from turnus.store.scope import one_of
 
 DEFAULT_BATCH = 2000
+log = logging.getLogger("turnus.billing")
 
 
 @dataclass
@@ -228,7 +232,21 @@ class _Context:
     decoder: Decoder = field(default_factory=Decoder)
 
 
-def process_batch(
+@dataclass
+class ComputedBatch:
+    """What billing a batch writes, computed from what was read (picklable: a pipelined run
+    computes batches in other processes)."""
+
+    summary: RunSummary
+    next_dates: dict[date | None, list[str]] = field(default_factory=dict)
+    new_invoices: list[dict[str, Any]] = field(default_factory=list)
+    new_rows: list[dict[str, Any]] = field(default_factory=list)
+    grown: list[dict[str, Any]] = field(default_factory=list)  # open drafts with more items
+    finalized: Finalization | None = None  # the new invoices finalized now (not numbered)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)  # of ``finalized``
+
+
+def compute_batch(
     ctx: TenantContext,
     shared: _Context,
     rows: Sequence[dict[str, Any]],
@@ -236,10 +254,12 @@ def process_batch(
     *,
     run_id: str | None,
     dry_run: bool,
-) -> RunSummary:
+) -> ComputedBatch:
+    """Bill the contract ``rows`` in memory: read only, write nothing."""
     summary = RunSummary(until=until, dry_run=dry_run, run_id=run_id, contracts=len(rows))
+    computed = ComputedBatch(summary)
     if not rows:
-        return summary
+        return computed
     settings = shared.settings
     batch = load_batch(ctx, shared.catalog, rows, shared.decoder)
     billed = billed_for(ctx, [row["id"] for row in rows])
@@ -255,9 +275,7 @@ def process_batch(
             pending[(contract.customer_id, contract.currency)].append((contract.contract_id, item))
         if next_due != row["next_billing_date"]:
             next_dates[next_due].append(contract.contract_id)
-    new_invoices: list[dict[str, Any]] = []
-    new_rows: list[dict[str, Any]] = []
-    grown: list[dict[str, Any]] = []  # open drafts of the day that received more items
+    computed.next_dates = dict(next_dates)
     open_ones = (
         drafts.open_drafts(ctx, sorted({customer for customer, _ in pending}), until)
         if settings.draft_grace_days
@@ -277,35 +295,20 @@ def process_batch(
         ]
         apply_totals(invoice, [*earlier, *lines], customer["locale"])
         if draft is None:
-            new_invoices.append(invoice)
+            computed.new_invoices.append(invoice)
         else:
             invoice["updated_at"] = now
-            grown.append(invoice)
-        new_rows.extend(lines)
+            computed.grown.append(invoice)
+        computed.new_rows.extend(lines)
         summary.totals[currency] = summary.totals.get(currency, 0) + invoice["gross_total"]
         if dry_run:
             summary.documents.append({**invoice, "items": lines})
-    summary.invoices = len(new_invoices)
-    summary.items = len(new_rows)
-    if dry_run:
-        return summary
-    # Everything that needs no invoice number comes before the numbers are taken: the number
-    # series stays locked from then until the batch commits, and concurrent batches
-    # (``workers``) wait for it. One update per next due day (a batch's contracts share a few).
-    for next_due, contract_ids in next_dates.items():
-        ctx.uow.connection.execute(
-            ctx.scope.update_statement(contracts)
-            .where(one_of(contracts.c.id, contract_ids))
-            .values(next_billing_date=next_due)
-        )
-    for invoice in grown:
-        drafts.save_totals(ctx, invoice)
-    entries: list[dict[str, Any]] = []
-    postings: list[dict[str, Any]] = []
+    summary.invoices = len(computed.new_invoices)
+    summary.items = len(computed.new_rows)
     today = ctx.today()
-    due_now = [i for i in new_invoices if i["finalize_on"] <= today]
-    if due_now:
-        done = finalize_in_memory(
+    due_now = [i for i in computed.new_invoices if i["finalize_on"] <= today]
+    if due_now and not dry_run:
+        computed.finalized = finalize_in_memory(
             due_now,
             issue_date=today,
             now=now,
@@ -314,14 +317,51 @@ def process_batch(
             customers=batch.customers,
             balances=credit_balances(ctx, sorted({i["customer_id"] for i in due_now})),
         )
-        done.take_numbers(numbering.allocator(ctx), settings)
+        computed.customers = {i["customer_id"]: batch.customers[i["customer_id"]] for i in due_now}
+    return computed
+
+
+def write_batch(ctx: TenantContext, shared: _Context, computed: ComputedBatch) -> RunSummary:
+    """Write what ``compute_batch`` computed, in the caller's transaction. The invoice numbers
+    are taken last: the number series stays locked from then until the transaction ends, and
+    concurrent batches (``workers``) wait for it."""
+    if computed.summary.dry_run:
+        return computed.summary
+    # one update per next due day (a batch's contracts share a few)
+    for next_due, contract_ids in computed.next_dates.items():
+        ctx.uow.connection.execute(
+            ctx.scope.update_statement(contracts)
+            .where(one_of(contracts.c.id, contract_ids))
+            .values(next_billing_date=next_due)
+        )
+    for invoice in computed.grown:
+        drafts.save_totals(ctx, invoice)
+    entries: list[dict[str, Any]] = []
+    postings: list[dict[str, Any]] = []
+    done = computed.finalized
+    if done is not None:
+        done.take_numbers(numbering.allocator(ctx), shared.settings)
         entries, postings = done.balance_entries, done.ledger_rows
-        mail_hooks.invoices_issued(ctx, due_now, batch.customers)
-    ctx.scope.insert_many(invoices, new_invoices)
-    ctx.scope.insert_many(invoice_items, new_rows)
+        mail_hooks.invoices_issued(ctx, done.documents, computed.customers)
+    ctx.scope.insert_many(invoices, computed.new_invoices)
+    ctx.scope.insert_many(invoice_items, computed.new_rows)
     ctx.scope.insert_many(credit_balance_entries, entries)
     ctx.scope.insert_many(ledger_entries, postings)
-    return summary
+    return computed.summary
+
+
+def process_batch(
+    ctx: TenantContext,
+    shared: _Context,
+    rows: Sequence[dict[str, Any]],
+    until: date,
+    *,
+    run_id: str | None,
+    dry_run: bool,
+) -> RunSummary:
+    """Bill the contract ``rows`` in the caller's transaction (a dry run writes nothing)."""
+    computed = compute_batch(ctx, shared, rows, until, run_id=run_id, dry_run=dry_run)
+    return write_batch(ctx, shared, computed)
 
 
 def credit_balances(ctx: TenantContext, customer_ids: Sequence[str]) -> dict[tuple[str, str], int]:
@@ -357,18 +397,21 @@ def count_due(ctx: TenantContext, until: date) -> int:
 
 # Processes a run starts by itself at most: each holds a connection and the tenant's catalog.
 MAX_AUTO_WORKERS = 8
+# On SQLite the one writer is the limit: more processes computing beside it than this add
+# memory and no speed (measured on two cores: two computers keep the writer busy).
+MAX_SQLITE_WORKERS = 3
 
 
 def workers_for(dialect: str, due: int, batch_size: int, cpus: int | None = None) -> int:
-    """How many processes bill ``due`` contracts when the caller does not say: on PostgreSQL
-    one per CPU (batches overlap, and the run is bound by its Python work), but no more than
-    there are batches, since starting a process costs about a second; on SQLite one (it
-    serializes writers)."""
-    if dialect != "postgresql":
-        return 1
+    """How many processes bill ``due`` contracts when the caller does not say: one per CPU, but
+    no more than there are batches, since starting a process costs about a second. On
+    PostgreSQL each process bills whole batches (they overlap, and the run is bound by its
+    Python work); on SQLite they compute batches beside the one writer (``_pipelined``), and
+    at most ``MAX_SQLITE_WORKERS``."""
     batches = -(-due // batch_size)
     available = cpus if cpus is not None else (os.cpu_count() or 1)
-    return max(1, min(available, batches, MAX_AUTO_WORKERS))
+    limit = MAX_AUTO_WORKERS if dialect == "postgresql" else MAX_SQLITE_WORKERS
+    return max(1, min(available, batches, limit))
 
 
 def due_keys(ctx: TenantContext, until: date, after: Key | None = None) -> list[Key]:
@@ -496,7 +539,10 @@ def _due_chunks(
     cursor: Key | None = None
     while True:
         ctx = TenantContext(
-            uow=UnitOfWork(engine), tenant_id=tenant_id, actor=actor, wall_clock=wall_clock
+            uow=UnitOfWork(engine, read_only=True),
+            tenant_id=tenant_id,
+            actor=actor,
+            wall_clock=wall_clock,
         )
         with ctx.uow:
             keys = due_keys(ctx, until, cursor)
@@ -537,10 +583,11 @@ def bill(
     """The billing run with one transaction per batch (CLI, worker, benchmark). A batch that
     collides with a concurrent run (the unique key of an item) is recomputed once.
 
-    ``workers`` > 1 bills batches in that many processes at once (PostgreSQL: they overlap,
-    meeting only at the number counter while a batch writes; SQLite serializes writers, so it
-    gains nothing there). Numbers stay gapless; their order follows the batches' commits.
-    ``None`` chooses by ``workers_for``: what is due, the database and the machine."""
+    ``workers`` > 1 bills batches in that many processes at once. On PostgreSQL they overlap,
+    meeting only at the number counter while a batch writes; on SQLite, which has one writer
+    at a time, they compute batches that this process writes (``_pipelined``). Numbers stay
+    gapless; their order follows the batches' commits. ``None`` chooses by ``workers_for``:
+    what is due, the database and the machine."""
     with UnitOfWork(engine) as uow:
         ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
         day = _check_until(ctx, until, dry_run)
@@ -554,7 +601,9 @@ def bill(
             runs.started(ctx, summary.run_id, day)
     chunks = _due_chunks(engine, tenant_id, actor, wall_clock, day, batch_size)
     job = _Job(tenant_id, actor, wall_clock, day, summary.run_id, dry_run)
-    if workers > 1:
+    if workers > 1 and engine.dialect.name == "sqlite":
+        results = _pipelined(engine, job, shared, chunks, workers)
+    elif workers > 1:
         results = _in_processes(engine, job, chunks, workers)
     else:
         results = (_bill_chunk(engine, job, shared, chunk) for chunk in chunks)
@@ -625,3 +674,105 @@ def _in_processes(
     context = multiprocessing.get_context("spawn")
     with context.Pool(workers, initializer=_process_start, initargs=(url, job)) as pool:
         yield from pool.imap_unordered(_process_chunk, chunks)
+
+
+# -- SQLite: computing beside the one writer ---------------------------------------------------
+
+
+def _compute_chunk(chunk: Sequence[Key]) -> ComputedBatch:
+    """In a worker process: compute one batch from a read-only snapshot."""
+    state = _process_state
+    job: _Job = state["job"]
+    with UnitOfWork(state["engine"], read_only=True) as uow, _no_cycle_collection():
+        ctx = TenantContext(
+            uow=uow, tenant_id=job.tenant_id, actor=job.actor, wall_clock=job.wall_clock
+        )
+        rows = due_rows(ctx, job.until, chunk)
+        return compute_batch(
+            ctx, state["shared"], rows, job.until, run_id=job.run_id, dry_run=job.dry_run
+        )
+
+
+class _Writer:
+    """Writes batches computed elsewhere, each in its own transaction on one connection.
+
+    A batch was computed from a snapshot taken after it was handed out; it is written as
+    computed only if no other connection has committed since then. SQLite's ``data_version``
+    of a connection changes exactly when another connection commits, so the writer reads it
+    under its write lock before each batch: a change marks every batch handed out before as
+    stale (a new generation), and a stale batch is computed again under the lock."""
+
+    def __init__(self, connection: Connection, job: _Job, shared: _Context) -> None:
+        self.connection = connection
+        self.job = job
+        self.shared = shared
+        self.generation = 0
+        with connection.begin():
+            self.data_version = self._data_version()
+
+    def _data_version(self) -> int:
+        return int(self.connection.exec_driver_sql("PRAGMA data_version").scalar_one())
+
+    def write(self, chunk: Sequence[Key], generation: int, computed: ComputedBatch) -> RunSummary:
+        if self.job.dry_run:
+            return computed.summary
+        for attempt in (1, 2):
+            try:
+                with self.connection.begin(), _no_cycle_collection():
+                    version = self._data_version()
+                    if version != self.data_version:
+                        self.data_version = version
+                        self.generation += 1
+                        log.info("another connection committed: batches handed out are stale")
+                    job = self.job
+                    ctx = TenantContext(
+                        uow=UnitOfWork.borrowing(self.connection),
+                        tenant_id=job.tenant_id,
+                        actor=job.actor,
+                        wall_clock=job.wall_clock,
+                    )
+                    if generation != self.generation or attempt == 2:
+                        log.info("batch computed again under the write lock")
+                        rows = due_rows(ctx, job.until, chunk, lock=True)
+                        computed = compute_batch(
+                            ctx, self.shared, rows, job.until, run_id=job.run_id, dry_run=False
+                        )
+                    return write_batch(ctx, self.shared, computed)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _pipelined(
+    engine: Engine,
+    job: _Job,
+    shared: _Context,
+    chunks: Iterator[Sequence[Key]],
+    workers: int,
+) -> Iterator[RunSummary]:
+    """SQLite has one writer at a time but lets readers work beside it (WAL): ``workers``
+    processes compute batches from read-only snapshots while this process writes them, in
+    the order they were handed out, a few batches ahead of the writer."""
+    url = engine.url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("spawn")
+    with (
+        context.Pool(workers, initializer=_process_start, initargs=(url, job)) as pool,
+        engine.connect() as connection,
+    ):
+        writer = _Writer(connection, job, shared)
+        ahead: deque[tuple[Sequence[Key], int, AsyncResult[ComputedBatch]]] = deque()
+
+        def hand_out() -> None:
+            chunk = next(chunks, None)
+            if chunk is not None:
+                computing = pool.apply_async(_compute_chunk, (chunk,))
+                ahead.append((chunk, writer.generation, computing))
+
+        for _ in range(2 * workers):
+            hand_out()
+        while ahead:
+            chunk, generation, computing = ahead.popleft()
+            computed = computing.get()
+            hand_out()
+            yield writer.write(chunk, generation, computed)
