@@ -69,7 +69,11 @@ from turnus.store.billing_tables import (
     usage_events,
 )
 from turnus.store.contract_tables import contracts
-from turnus.store.database import create_database_engine
+from turnus.store.database import (
+    create_database_engine,
+    set_sqlite_page_cache,
+    sqlite_data_version,
+)
 from turnus.store.ids import new_id
 from turnus.store.scope import one_of
 
@@ -397,9 +401,9 @@ def count_due(ctx: TenantContext, until: date) -> int:
 
 # Processes a run starts by itself at most: each holds a connection and the tenant's catalog.
 MAX_AUTO_WORKERS = 8
-# On SQLite the one writer is the limit: more processes computing beside it than this add
-# memory and no speed (measured on two cores: two computers keep the writer busy).
-MAX_SQLITE_WORKERS = 3
+# On SQLite the one writer is the limit: two processes computing beside it keep it busy (it
+# spends about half of a batch's CPU), and each more adds about 100 MB and no speed.
+MAX_SQLITE_WORKERS = 2
 
 
 def workers_for(dialect: str, due: int, batch_size: int, cpus: int | None = None) -> int:
@@ -693,6 +697,9 @@ def _compute_chunk(chunk: Sequence[Key]) -> ComputedBatch:
         )
 
 
+WRITER_PAGE_CACHE_KIB = 16384
+
+
 class _Writer:
     """Writes batches computed elsewhere, each in its own transaction on one connection.
 
@@ -708,10 +715,10 @@ class _Writer:
         self.shared = shared
         self.generation = 0
         with connection.begin():
-            self.data_version = self._data_version()
-
-    def _data_version(self) -> int:
-        return int(self.connection.exec_driver_sql("PRAGMA data_version").scalar_one())
+            # the writer reads only what it updates; the computing processes read the rest
+            # (measured: the run's memory 478 -> 405 MB, its time unchanged)
+            set_sqlite_page_cache(connection, WRITER_PAGE_CACHE_KIB)
+            self.data_version = sqlite_data_version(connection)
 
     def write(self, chunk: Sequence[Key], generation: int, computed: ComputedBatch) -> RunSummary:
         if self.job.dry_run:
@@ -719,7 +726,7 @@ class _Writer:
         for attempt in (1, 2):
             try:
                 with self.connection.begin(), _no_cycle_collection():
-                    version = self._data_version()
+                    version = sqlite_data_version(self.connection)
                     if version != self.data_version:
                         self.data_version = version
                         self.generation += 1
@@ -769,7 +776,7 @@ def _pipelined(
                 computing = pool.apply_async(_compute_chunk, (chunk,))
                 ahead.append((chunk, writer.generation, computing))
 
-        for _ in range(2 * workers):
+        for _ in range(workers):
             hand_out()
         while ahead:
             chunk, generation, computing = ahead.popleft()
