@@ -215,6 +215,24 @@ def test_a_run_in_two_processes_bills_everything_once_with_gapless_numbers(
     assert again.items == 0
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_dry_run_in_processes_reports_what_one_process_would_and_writes_nothing(
+    merchant: Merchant, engine: Engine, wall_clock: FixedWallClock, workers: int
+) -> None:
+    _contracts(merchant)
+    dry = run.bill(
+        engine, merchant.tenant_id, wall_clock, batch_size=5, workers=workers, dry_run=True
+    )
+    assert dry.run_id is None and dry.invoices == CONTRACTS and len(dry.documents) == CONTRACTS
+    assert sorted(d["customer_id"] for d in dry.documents) == sorted(
+        {d["customer_id"] for d in dry.documents}
+    )
+    assert {len(d["items"]) for d in dry.documents} == {2}  # the setup fee and the first month
+    assert _state(engine, merchant.tenant_id) == (Counter(), [])
+    billed = run.bill(engine, merchant.tenant_id, wall_clock, batch_size=5, workers=workers)
+    assert billed.totals == dry.totals and billed.items == dry.items
+
+
 def test_sqlite_batches_computed_before_another_connection_committed_are_computed_again(
     merchant: Merchant,
     engine: Engine,

@@ -658,7 +658,7 @@ _process_state: dict[str, Any] = {}
 
 def _process_start(url: str, job: _Job) -> None:
     engine = create_database_engine(url)
-    with UnitOfWork(engine) as uow:
+    with UnitOfWork(engine, read_only=True) as uow:
         ctx = TenantContext(
             uow=uow, tenant_id=job.tenant_id, actor=job.actor, wall_clock=job.wall_clock
         )
