@@ -25,6 +25,7 @@ migrate: $(STAMP) ## upgrade the database named by TURNUS_DATABASE_URL
 
 bench: $(DEV_STAMP) ## benchmarks: billing run (100,000 contracts, SQLite, PostgreSQL) and PDFs
 	$(BIN)/python bench/billing_run.py --contracts 100000 --db sqlite
+	$(BIN)/python bench/billing_run.py --contracts 100000 --db sqlite --workers 1 --no-copy
 	$(BIN)/python bench/billing_run.py --contracts 100000 --db postgresql
 	$(BIN)/python bench/billing_run.py --contracts 100000 --db postgresql --workers 1 --no-copy
 	$(BIN)/python bench/render_documents.py --count 200

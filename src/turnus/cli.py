@@ -281,8 +281,9 @@ def bill(
     workers: Annotated[
         int | None,
         typer.Option(
-            help="Billing processes (PostgreSQL: batches run side by side); "
-            "default: one per CPU on PostgreSQL when several batches are due, else one"
+            help="Billing processes (PostgreSQL: batches run side by side; SQLite: they "
+            "compute batches that this process writes); default: one per CPU when several "
+            "batches are due (at most 2 on SQLite), else one"
         ),
     ] = None,
 ) -> None:

@@ -760,7 +760,8 @@ def _pipelined(
 ) -> Iterator[RunSummary]:
     """SQLite has one writer at a time but lets readers work beside it (WAL): ``workers``
     processes compute batches from read-only snapshots while this process writes them, in
-    the order they were handed out, a few batches ahead of the writer."""
+    the order they were handed out; each process computes the next batch while the writer
+    writes one (more batches ahead only hold more memory)."""
     url = engine.url.render_as_string(hide_password=False)
     context = multiprocessing.get_context("spawn")
     with (
