@@ -18,11 +18,13 @@ from sqlalchemy import Engine, select
 
 from tests.conftest import Merchant
 from tests.test_contracts_api import catalog, post
+from turnus.domain.errors import Conflict
 from turnus.services.billing import run
 from turnus.services.wall_clock import FixedWallClock
 from turnus.store.billing_tables import invoice_items, invoices
 from turnus.store.contract_tables import contracts
 from turnus.store.scope import TenantScope
+from turnus.store.tables import tenants
 
 CONTRACTS = 24
 
@@ -213,6 +215,22 @@ def test_a_run_in_two_processes_bills_everything_once_with_gapless_numbers(
     _check_complete(engine, merchant.tenant_id, contract_ids)
     again = run.bill(engine, merchant.tenant_id, wall_clock, batch_size=3, workers=2)
     assert again.items == 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_error_in_a_worker_process_stops_the_run_and_writes_nothing(
+    merchant: Merchant, engine: Engine, wall_clock: FixedWallClock, workers: int
+) -> None:
+    _contracts(merchant)
+    with engine.begin() as connection:  # invoices cannot be issued without them (§ 14 UStG)
+        connection.execute(
+            tenants.update()
+            .where(tenants.c.id == merchant.tenant_id)
+            .values(tax_number=None, vat_id=None)
+        )
+    with pytest.raises(Conflict, match="tax number or VAT ID"):
+        run.bill(engine, merchant.tenant_id, wall_clock, batch_size=5, workers=workers)
+    assert _state(engine, merchant.tenant_id) == (Counter(), [])
 
 
 @pytest.mark.parametrize("workers", [1, 2])

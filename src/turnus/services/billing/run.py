@@ -402,7 +402,7 @@ def count_due(ctx: TenantContext, until: date) -> int:
 # Processes a run starts by itself at most: each holds a connection and the tenant's catalog.
 MAX_AUTO_WORKERS = 8
 # On SQLite the one writer is the limit: two processes computing beside it keep it busy (it
-# spends about half of a batch's CPU), and each more adds about 100 MB and no speed.
+# spends about 40 % of a batch's CPU), and each more adds about 100 MB and no speed.
 MAX_SQLITE_WORKERS = 2
 
 
