@@ -779,8 +779,24 @@ def _pipelined(
 
         for _ in range(workers):
             hand_out()
-        while ahead:
-            chunk, generation, computing = ahead.popleft()
-            computed = computing.get()
-            hand_out()
-            yield writer.write(chunk, generation, computed)
+        try:
+            while ahead:
+                chunk, generation, computing = ahead.popleft()
+                computed = computing.get()
+                hand_out()
+                yield writer.write(chunk, generation, computed)
+        finally:
+            _settle(ahead)
+
+
+# How long a run that stops early waits for each batch still being computed.
+SETTLE_SECONDS = 60.0
+
+
+def _settle(ahead: deque[tuple[Sequence[Key], int, AsyncResult[ComputedBatch]]]) -> None:
+    """Let the batches still being computed finish before the pool is terminated (their
+    results are dropped): terminating a worker process while it sends its result can leave
+    the pool's threads waiting on each other (seen once: minutes, in a test that crashes the
+    writer mid-run)."""
+    for _, _, computing in ahead:
+        computing.wait(SETTLE_SECONDS)
