@@ -617,8 +617,7 @@ def bill(
             on_batch(result)
     if summary.run_id is not None:
         with UnitOfWork(engine) as uow:
-            ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
-            runs.finished(ctx, summary.run_id, summary.stats())
+            runs.finished(job.context(uow), summary.run_id, summary.stats())
     return summary
 
 
@@ -633,15 +632,18 @@ class _Job:
     run_id: str | None
     dry_run: bool
 
+    def context(self, uow: UnitOfWork) -> TenantContext:
+        return TenantContext(
+            uow=uow, tenant_id=self.tenant_id, actor=self.actor, wall_clock=self.wall_clock
+        )
+
 
 def _bill_chunk(engine: Engine, job: _Job, shared: _Context, chunk: Sequence[Key]) -> RunSummary:
     """Bill one batch in its own transaction; recomputed once after a collision."""
     for attempt in (1, 2):
         try:
             with UnitOfWork(engine) as uow, _no_cycle_collection():
-                ctx = TenantContext(
-                    uow=uow, tenant_id=job.tenant_id, actor=job.actor, wall_clock=job.wall_clock
-                )
+                ctx = job.context(uow)
                 rows = due_rows(ctx, job.until, chunk, lock=not job.dry_run)
                 return process_batch(
                     ctx, shared, rows, job.until, run_id=job.run_id, dry_run=job.dry_run
@@ -659,9 +661,7 @@ _process_state: dict[str, Any] = {}
 def _process_start(url: str, job: _Job) -> None:
     engine = create_database_engine(url)
     with UnitOfWork(engine, read_only=True) as uow:
-        ctx = TenantContext(
-            uow=uow, tenant_id=job.tenant_id, actor=job.actor, wall_clock=job.wall_clock
-        )
+        ctx = job.context(uow)
         shared = _shared(ctx)
     _process_state.update(engine=engine, job=job, shared=shared)
 
@@ -688,9 +688,7 @@ def _compute_chunk(chunk: Sequence[Key]) -> ComputedBatch:
     state = _process_state
     job: _Job = state["job"]
     with UnitOfWork(state["engine"], read_only=True) as uow, _no_cycle_collection():
-        ctx = TenantContext(
-            uow=uow, tenant_id=job.tenant_id, actor=job.actor, wall_clock=job.wall_clock
-        )
+        ctx = job.context(uow)
         rows = due_rows(ctx, job.until, chunk)
         return compute_batch(
             ctx, state["shared"], rows, job.until, run_id=job.run_id, dry_run=job.dry_run
@@ -732,12 +730,7 @@ class _Writer:
                         self.generation += 1
                         log.info("another connection committed: batches handed out are stale")
                     job = self.job
-                    ctx = TenantContext(
-                        uow=UnitOfWork.borrowing(self.connection),
-                        tenant_id=job.tenant_id,
-                        actor=job.actor,
-                        wall_clock=job.wall_clock,
-                    )
+                    ctx = job.context(UnitOfWork.borrowing(self.connection))
                     if generation != self.generation or attempt == 2:
                         log.info("batch computed again under the write lock")
                         rows = due_rows(ctx, job.until, chunk, lock=True)
@@ -749,6 +742,10 @@ class _Writer:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+# batches handed out to the computing processes: keys, generation, result to come
+_HandedOut = deque[tuple[Sequence[Key], int, AsyncResult[ComputedBatch]]]
 
 
 def _pipelined(
@@ -769,7 +766,7 @@ def _pipelined(
         engine.connect() as connection,
     ):
         writer = _Writer(connection, job, shared)
-        ahead: deque[tuple[Sequence[Key], int, AsyncResult[ComputedBatch]]] = deque()
+        ahead: _HandedOut = deque()
 
         def hand_out() -> None:
             chunk = next(chunks, None)
@@ -793,7 +790,7 @@ def _pipelined(
 SETTLE_SECONDS = 60.0
 
 
-def _settle(ahead: deque[tuple[Sequence[Key], int, AsyncResult[ComputedBatch]]]) -> None:
+def _settle(ahead: _HandedOut) -> None:
     """Let the batches still being computed finish before the pool is terminated (their
     results are dropped): terminating a worker process while it sends its result can leave
     the pool's threads waiting on each other (seen once: minutes, in a test that crashes the
