@@ -8,13 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select
 
 from tests.conftest import Merchant
 from tests.test_contracts_api import catalog, post
@@ -231,6 +232,75 @@ def test_an_error_in_a_worker_process_stops_the_run_and_writes_nothing(
     with pytest.raises(Conflict, match="tax number or VAT ID"):
         run.bill(engine, merchant.tenant_id, wall_clock, batch_size=5, workers=workers)
     assert _state(engine, merchant.tenant_id) == (Counter(), [])
+    [record] = merchant.get("/v1/billing_runs").json()["data"]
+    assert record["state"] == "failed" and record["finished_at"] is not None
+    assert record["stats"]["invoices"] == 0
+    assert record["stats"]["error"].startswith("Conflict: An invoice must show")
+
+
+def _worker_processes() -> set[int]:
+    """This process's children that a process pool spawned (not its resource tracker)."""
+    return {
+        pid
+        for pid in _children(os.getpid())
+        if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    }
+
+
+@pytest.mark.parametrize("when", ["running", "starting"])
+def test_a_worker_process_that_dies_stops_the_run_instead_of_hanging_and_a_rerun_finishes(
+    merchant: Merchant,
+    engine: Engine,
+    wall_clock: FixedWallClock,
+    monkeypatch: pytest.MonkeyPatch,
+    when: str,
+) -> None:
+    contract_ids = _contracts(merchant)
+    killed: list[int] = []
+
+    def kill_a_worker(_: run.RunSummary) -> None:
+        if not killed:
+            killed.append(min(_worker_processes()))
+            os.kill(killed[0], signal.SIGKILL)
+
+    outcome: list[BaseException | run.RunSummary] = []
+
+    def billing() -> None:
+        try:
+            outcome.append(
+                run.bill(
+                    engine,
+                    merchant.tenant_id,
+                    wall_clock,
+                    batch_size=3,
+                    workers=2,
+                    on_batch=kill_a_worker if when == "running" else None,
+                )
+            )
+        except BaseException as exc:
+            outcome.append(exc)
+
+    if when == "starting":  # processes that cannot start: their database is unreachable
+        unreachable = create_engine("sqlite:////nonexistent/turnus.db")
+        processes = run._processes
+        monkeypatch.setattr(
+            run, "_processes", lambda _, job, workers: processes(unreachable, job, workers)
+        )
+    thread = threading.Thread(target=billing, daemon=True)
+    thread.start()
+    thread.join(120)
+    monkeypatch.undo()
+    assert not thread.is_alive(), "the run waits for a batch its dead process never returns"
+    [error] = outcome
+    assert isinstance(error, run.BillingProcessLost), error
+    per_contract, numbers = _state(engine, merchant.tenant_id)
+    assert set(per_contract.values()) <= {2}  # whole batches only
+    assert numbers == [f"RE-2026-{n:06d}" for n in range(1, len(numbers) + 1)]
+    [record] = merchant.get("/v1/billing_runs").json()["data"]
+    assert record["state"] == "failed" and "BillingProcessLost" in record["stats"]["error"]
+    again = run.bill(engine, merchant.tenant_id, wall_clock, batch_size=3, workers=2)
+    assert again.invoices == CONTRACTS - len(numbers)
+    _check_complete(engine, merchant.tenant_id, contract_ids)
 
 
 @pytest.mark.parametrize("workers", [1, 2])

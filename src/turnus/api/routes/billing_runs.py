@@ -96,8 +96,13 @@ def create_run(body: BillingRunIn, ctx: Context) -> BillingRunOut:
 class BillingRunRecord(Output):
     id: str
     until: date
-    state: str = Field(description="running, or finished; a run killed stays running")
-    stats: dict[str, Any] = Field(description="contracts, invoices, items, gross totals")
+    state: str = Field(
+        description="running, finished, or failed (stopped by an error); a run killed stays running"
+    )
+    stats: dict[str, Any] = Field(
+        description="contracts, invoices, items, gross totals (of a failed run: what it "
+        "committed, and the error)"
+    )
     started_at: datetime
     finished_at: datetime | None
 

@@ -14,13 +14,15 @@ import gc
 import logging
 import multiprocessing
 import os
+import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from multiprocessing.pool import AsyncResult
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -611,14 +613,31 @@ def bill(
         results = _in_processes(engine, job, chunks, workers)
     else:
         results = (_bill_chunk(engine, job, shared, chunk) for chunk in chunks)
-    for result in results:
-        summary.add(result)
-        if on_batch is not None:
-            on_batch(result)
+    try:
+        for result in results:
+            summary.add(result)
+            if on_batch is not None:
+                on_batch(result)
+    except Exception as exc:
+        _record_failure(engine, job, summary, exc)
+        raise
     if summary.run_id is not None:
         with UnitOfWork(engine) as uow:
             runs.finished(job.context(uow), summary.run_id, summary.stats())
     return summary
+
+
+def _record_failure(engine: Engine, job: _Job, summary: RunSummary, exc: Exception) -> None:
+    """Mark the run failed, with the error and what it committed before. If even that cannot
+    be written (the database is gone), the run stays ``running`` and the error is raised."""
+    if summary.run_id is None:
+        return
+    error = f"{type(exc).__name__}: {exc}"
+    try:
+        with UnitOfWork(engine) as uow:
+            runs.failed(job.context(uow), summary.run_id, summary.stats(), error)
+    except Exception:
+        log.exception("could not record billing run %s as failed", summary.run_id)
 
 
 @dataclass(frozen=True)
@@ -658,12 +677,55 @@ def _bill_chunk(engine: Engine, job: _Job, shared: _Context, chunk: Sequence[Key
 _process_state: dict[str, Any] = {}
 
 
+class BillingProcessLost(RuntimeError):
+    """A worker process of the run ended without reporting (killed, out of memory) or could
+    not start. The batches committed are complete; the next run bills the rest."""
+
+
+def _end_with_parent() -> None:
+    """End this worker process when the run's process ends, even if that was killed: the
+    pool's processes would otherwise wait for work forever."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # pragma: no cover - only ever started by the run's executor
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
 def _process_start(url: str, job: _Job) -> None:
+    _end_with_parent()
     engine = create_database_engine(url)
     with UnitOfWork(engine, read_only=True) as uow:
         ctx = job.context(uow)
         shared = _shared(ctx)
     _process_state.update(engine=engine, job=job, shared=shared)
+
+
+@contextmanager
+def _processes(engine: Engine, job: _Job, workers: int) -> Iterator[ProcessPoolExecutor]:
+    """``workers`` processes for the run's batches. A process that dies breaks the pool, and
+    the run stops with ``BillingProcessLost`` instead of waiting for the lost batch; on the way
+    out, batches not yet started are dropped and those under way finish (commit or roll back)."""
+    url = engine.url.render_as_string(hide_password=False)
+    executor = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_process_start,
+        initargs=(url, job),
+    )
+    try:
+        yield executor
+    except BrokenProcessPool as exc:
+        raise BillingProcessLost(
+            "a billing process ended unexpectedly (killed, or out of memory?) or could not "
+            "start; the batches committed are complete: run the billing again to bill the rest"
+        ) from exc
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _process_chunk(chunk: Sequence[Key]) -> RunSummary:
@@ -674,10 +736,17 @@ def _process_chunk(chunk: Sequence[Key]) -> RunSummary:
 def _in_processes(
     engine: Engine, job: _Job, chunks: Iterator[Sequence[Key]], workers: int
 ) -> Iterator[RunSummary]:
-    url = engine.url.render_as_string(hide_password=False)
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=_process_start, initargs=(url, job)) as pool:
-        yield from pool.imap_unordered(_process_chunk, chunks)
+    """Batches billed side by side in ``workers`` processes, each with one more waiting."""
+    with _processes(engine, job, workers) as executor:
+        running: set[Future[RunSummary]] = set()
+        while True:
+            while len(running) < 2 * workers and (chunk := next(chunks, None)) is not None:
+                running.add(executor.submit(_process_chunk, chunk))
+            if not running:
+                return
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
 
 
 # -- SQLite: computing beside the one writer ---------------------------------------------------
@@ -745,7 +814,7 @@ class _Writer:
 
 
 # batches handed out to the computing processes: keys, generation, result to come
-_HandedOut = deque[tuple[Sequence[Key], int, AsyncResult[ComputedBatch]]]
+_HandedOut = deque[tuple[Sequence[Key], int, Future[ComputedBatch]]]
 
 
 def _pipelined(
@@ -759,41 +828,20 @@ def _pipelined(
     processes compute batches from read-only snapshots while this process writes them, in
     the order they were handed out; each process computes the next batch while the writer
     writes one (more batches ahead only hold more memory)."""
-    url = engine.url.render_as_string(hide_password=False)
-    context = multiprocessing.get_context("spawn")
-    with (
-        context.Pool(workers, initializer=_process_start, initargs=(url, job)) as pool,
-        engine.connect() as connection,
-    ):
+    with _processes(engine, job, workers) as executor, engine.connect() as connection:
         writer = _Writer(connection, job, shared)
         ahead: _HandedOut = deque()
 
         def hand_out() -> None:
             chunk = next(chunks, None)
             if chunk is not None:
-                computing = pool.apply_async(_compute_chunk, (chunk,))
+                computing = executor.submit(_compute_chunk, chunk)
                 ahead.append((chunk, writer.generation, computing))
 
         for _ in range(workers):
             hand_out()
-        try:
-            while ahead:
-                chunk, generation, computing = ahead.popleft()
-                computed = computing.get()
-                hand_out()
-                yield writer.write(chunk, generation, computed)
-        finally:
-            _settle(ahead)
-
-
-# How long a run that stops early waits for each batch still being computed.
-SETTLE_SECONDS = 60.0
-
-
-def _settle(ahead: _HandedOut) -> None:
-    """Let the batches still being computed finish before the pool is terminated (their
-    results are dropped): terminating a worker process while it sends its result can leave
-    the pool's threads waiting on each other (seen once: minutes, in a test that crashes the
-    writer mid-run)."""
-    for _, _, computing in ahead:
-        computing.wait(SETTLE_SECONDS)
+        while ahead:
+            chunk, generation, computing = ahead.popleft()
+            computed = computing.result()
+            hand_out()
+            yield writer.write(chunk, generation, computed)

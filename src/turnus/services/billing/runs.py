@@ -1,5 +1,6 @@
 """The record of billing runs: when a run started and finished, up to which day it billed, and
-what it produced. A run that was killed stays ``running``; the next run bills what it left."""
+what it produced. A run stopped by an error is ``failed``, with the error and what it had
+committed; a run that was killed stays ``running``. The next run bills what either left."""
 
 from __future__ import annotations
 
@@ -30,6 +31,14 @@ def finished(ctx: TenantContext, run_id: str, stats: dict[str, Any]) -> None:
         billing_runs,
         run_id,
         {"state": "finished", "stats": stats, "finished_at": ctx.now()},
+    )
+
+
+def failed(ctx: TenantContext, run_id: str, stats: dict[str, Any], error: str) -> None:
+    ctx.scope.update(
+        billing_runs,
+        run_id,
+        {"state": "failed", "stats": {**stats, "error": error[:1000]}, "finished_at": ctx.now()},
     )
 
 
