@@ -100,8 +100,8 @@ class BillingRunRecord(Output):
         description="running, finished, or failed (stopped by an error); a run killed stays running"
     )
     stats: dict[str, Any] = Field(
-        description="contracts, invoices, items, gross totals (of a failed run: what it "
-        "committed, and the error)"
+        description="contracts, invoices, items, gross totals (of a failed run: the batches it "
+        "finished before the error, and the error)"
     )
     started_at: datetime
     finished_at: datetime | None

@@ -16,10 +16,10 @@ import multiprocessing
 import os
 import threading
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -614,10 +614,11 @@ def bill(
     else:
         results = (_bill_chunk(engine, job, shared, chunk) for chunk in chunks)
     try:
-        for result in results:
-            summary.add(result)
-            if on_batch is not None:
-                on_batch(result)
+        with closing(results):  # on an error, the processes end before the run is marked
+            for result in results:
+                summary.add(result)
+                if on_batch is not None:
+                    on_batch(result)
     except Exception as exc:
         _record_failure(engine, job, summary, exc)
         raise
@@ -628,7 +629,7 @@ def bill(
 
 
 def _record_failure(engine: Engine, job: _Job, summary: RunSummary, exc: Exception) -> None:
-    """Mark the run failed, with the error and what it committed before. If even that cannot
+    """Mark the run failed, with the error and the batches it finished before. If that cannot
     be written (the database is gone), the run stays ``running`` and the error is raised."""
     if summary.run_id is None:
         return
@@ -735,7 +736,7 @@ def _process_chunk(chunk: Sequence[Key]) -> RunSummary:
 
 def _in_processes(
     engine: Engine, job: _Job, chunks: Iterator[Sequence[Key]], workers: int
-) -> Iterator[RunSummary]:
+) -> Generator[RunSummary, None, None]:
     """Batches billed side by side in ``workers`` processes, each with one more waiting."""
     with _processes(engine, job, workers) as executor:
         running: set[Future[RunSummary]] = set()
@@ -823,7 +824,7 @@ def _pipelined(
     shared: _Context,
     chunks: Iterator[Sequence[Key]],
     workers: int,
-) -> Iterator[RunSummary]:
+) -> Generator[RunSummary, None, None]:
     """SQLite has one writer at a time but lets readers work beside it (WAL): ``workers``
     processes compute batches from read-only snapshots while this process writes them, in
     the order they were handed out; each process computes the next batch while the writer

@@ -1,6 +1,6 @@
 """The record of billing runs: when a run started and finished, up to which day it billed, and
-what it produced. A run stopped by an error is ``failed``, with the error and what it had
-committed; a run that was killed stays ``running``. The next run bills what either left."""
+what it produced. A run stopped by an error is ``failed``, with the error and the batches it
+finished before; a run that was killed stays ``running``. The next run bills what either left."""
 
 from __future__ import annotations
 
