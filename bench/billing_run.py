@@ -23,6 +23,8 @@ import json
 import os
 import random
 import resource
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -112,6 +114,42 @@ def fresh_postgres(base_url: str, name: str) -> Iterator[str]:
 def fresh_sqlite() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="turnus-bench-") as directory:
         yield f"sqlite:///{Path(directory) / 'turnus.db'}"
+
+
+@contextlib.contextmanager
+def copies(engine: Engine, url: str, count: int) -> Iterator[list[str]]:
+    """``count`` copies of the set-up database ``url`` (made before it is billed, so that every
+    repetition bills the same data): SQLite files beside it, or PostgreSQL databases made from
+    it as a template (dropped afterwards). ``engine`` is disposed (a template must be idle)."""
+    if count == 0:
+        yield []
+        return
+    database = make_url(url)
+    if database.get_backend_name() == "sqlite":
+        engine.dispose()
+        source = Path(str(database.database))
+        targets = [source.with_name(f"copy{index}.db") for index in range(count)]
+        for target in targets:
+            with (
+                contextlib.closing(sqlite3.connect(source)) as reading,
+                contextlib.closing(sqlite3.connect(target)) as writing,
+            ):
+                reading.backup(writing)  # a consistent copy, whatever the WAL holds
+        yield [str(database.set(database=str(target))) for target in targets]
+        return
+    engine.dispose()
+    names = [f"{database.database}_copy{index}" for index in range(count)]
+    admin = create_engine(database.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            for name in names:
+                connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{database.database}"'))
+        yield [database.set(database=name).render_as_string(hide_password=False) for name in names]
+    finally:
+        with admin.connect() as connection:
+            for name in names:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 # -- set-up ------------------------------------------------------------------------------------
@@ -712,8 +750,8 @@ def _report(
     args: argparse.Namespace,
     fixture: Fixture,
     result: dict[str, Any],
-    rerun_seconds: float,
     copy: dict[str, float],
+    repeats: Sequence[dict[str, Any]],
 ) -> None:
     seconds = result["seconds"]
     lines = [
@@ -732,8 +770,17 @@ def _report(
         f"peak RSS            {result['rss_total_mb']:.0f} MB, all processes together "
         f"(largest process {result['rss_peak_mb']:.0f} MB; before billing "
         f"{result['rss_before_mb']:.0f} MB)",
-        f"re-run, all due     {rerun_seconds:.2f} s, billed nothing (verified)",
+        f"re-run, all due     {result['rerun_seconds']:.2f} s, billed nothing (verified)",
     ]
+    if len(repeats) > 1:
+        ordered = sorted(r["seconds"] for r in repeats)
+        lines.append(
+            f"repetitions         {len(ordered)}: "
+            + ", ".join(f"{r['seconds']:.2f}" for r in repeats)
+            + f" s; median {statistics.median(ordered):.2f} s, "
+            f"{result['contracts'] / statistics.median(ordered):,.0f} contracts/s "
+            "(the lines above: the first)"
+        )
     if copy:
         ratio = seconds / copy["copy_seconds"]
         lines += [
@@ -764,6 +811,13 @@ def main() -> None:
         help="billing processes (run.bill workers=N); default: chosen as by turnus bill",
     )
     parser.add_argument("--no-copy", action="store_true", help="skip the COPY comparison")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="bill N copies of the same set-up, one after the other, and print each time and "
+        "the median (the machine's speed varies)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.profile and args.workers is None:
@@ -771,16 +825,32 @@ def main() -> None:
     if args.child:
         bill_child()
         return
-    child = start_child()
+    if args.repeat < 1:
+        parser.error("--repeat: must be at least 1")
+    children = [start_child() for _ in range(args.repeat)]  # each bills one repetition
     database = fresh_postgres(args.pg_url, BENCH_DB) if args.db == "postgresql" else fresh_sqlite()
     with database as url:
         engine = create_database_engine(url)
         migrate.upgrade(engine)
         fixture = set_up(engine, args.contracts)
-        result = bill_in_child(
-            child, url, fixture.tenant_id, args.batch_size, args.profile, args.workers
-        )
-        rerun_seconds = verify(engine, fixture, result, args.batch_size)
+        with copies(engine, url, args.repeat - 1) as copy_urls:
+            repeats = []
+            for child, billed_url in zip(children, [url, *copy_urls], strict=True):
+                billed = create_database_engine(billed_url)
+                result = bill_in_child(
+                    child,
+                    billed_url,
+                    fixture.tenant_id,
+                    args.batch_size,
+                    args.profile,
+                    args.workers,
+                )
+                result["rerun_seconds"] = verify(billed, fixture, result, args.batch_size)
+                billed.dispose()
+                repeats.append(result)
+        engine.dispose()
+        engine = create_database_engine(url)
+        result = repeats[0]
         copy: dict[str, float] = {}
         if not args.no_copy:
             try:
@@ -790,7 +860,7 @@ def main() -> None:
             except Exception as exc:  # the comparison is optional
                 print(f"COPY comparison failed: {exc}", file=sys.stderr)
         engine.dispose()
-    _report(args, fixture, result, rerun_seconds, copy)
+    _report(args, fixture, result, copy, repeats)
 
 
 if __name__ == "__main__":
