@@ -421,8 +421,9 @@ def set_up(engine: Engine, count: int, seed: int = 42) -> Fixture:
             .where(coupon_table.c.id == coupon["id"])
             .values(redemptions=len(redemption_rows))
         )
-    # PostgreSQL: VACUUM too, or autovacuum visits the freshly loaded tables during the run and
-    # takes CPU from it (a merchant's contracts are not bulk-loaded just before their run)
+    # PostgreSQL: VACUUM too, so that the run finds the tables as a merchant's would be (not
+    # bulk-loaded a moment ago): visibility map set, nothing due for autovacuum, which on a
+    # server that runs it would otherwise visit the freshly loaded tables during the run
     maintenance = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(maintenance)
