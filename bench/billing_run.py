@@ -839,14 +839,16 @@ def main() -> None:
         fixture = set_up(engine, args.contracts)
         with copies(engine, url, args.repeat - 1) as copy_urls:
             repeats = []
-            for child, billed_url in zip(children, [url, *copy_urls], strict=True):
+            for index, (child, billed_url) in enumerate(
+                zip(children, [url, *copy_urls], strict=True)
+            ):
                 billed = create_database_engine(billed_url)
                 result = bill_in_child(
                     child,
                     billed_url,
                     fixture.tenant_id,
                     args.batch_size,
-                    args.profile,
+                    args.profile if index == 0 else None,
                     args.workers,
                 )
                 result["rerun_seconds"] = verify(billed, fixture, result, args.batch_size)

@@ -240,11 +240,14 @@ def test_an_error_in_a_worker_process_stops_the_run_and_writes_nothing(
 
 def _worker_processes() -> set[int]:
     """This process's children that a process pool spawned (not its resource tracker)."""
-    return {
-        pid
-        for pid in _children(os.getpid())
-        if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    }
+    found = set()
+    for pid in _children(os.getpid()):
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.add(pid)
+        except OSError:  # ended meanwhile
+            continue
+    return found
 
 
 @pytest.mark.parametrize("when", ["running", "starting"])
