@@ -117,6 +117,25 @@ def test_one_of_selects_exactly_the_listed_rows(engine: Engine, scratch: Table) 
         assert empty.scalars().all() == []
 
 
+def test_statements_with_one_of_ids_are_compiled_once_and_bind_their_own_ids(
+    engine: Engine, scratch: Table
+) -> None:
+    """A billing run builds the same statements for every batch with other ids: they share
+    one cache key (so one compiled form) and each still selects its own rows."""
+    ids = [f"id{n:05d}" for n in range(100)]
+    with engine.begin() as connection:
+        bulk.insert_rows(connection, scratch, [{"id": i, "number": n} for n, i in enumerate(ids)])
+    first = select(scratch.c.id).where(one_of(scratch.c.id, ids[:3]))
+    second = select(scratch.c.id).where(one_of(scratch.c.id, [ids[50], "missing"]))
+    first_key, second_key = first._generate_cache_key(), second._generate_cache_key()
+    assert first_key is not None and second_key is not None
+    assert first_key.key == second_key.key
+    with engine.connect() as connection:
+        assert sorted(connection.execute(first).scalars()) == ids[:3]
+        assert connection.execute(second).scalars().all() == [ids[50]]
+        assert sorted(connection.execute(first).scalars()) == ids[:3]
+
+
 def test_one_of_is_served_by_the_tenants_index(engine: Engine) -> None:
     """A plain predicate, not ``(... IN ...) = 1``: SQLite looks each id up in the primary key
     instead of reading all of the tenant's rows (a billing run would read every contract once

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from turnus.domain.errors import NotFound
 from turnus.domain.pagination import Page, PageRequest
@@ -41,7 +41,8 @@ from turnus.store.tables import GLOBAL_TABLES
 
 
 class _OneOf(ColumnElement[bool]):
-    """``column`` is one of ``values``: compiled per dialect (see ``one_of``)."""
+    """``column`` is one of ``values`` (not all strings): compiled per dialect, not cached (the
+    values are written into the statement on SQLite). See ``one_of``."""
 
     inherit_cache = False
     type = Boolean()
@@ -54,42 +55,54 @@ class _OneOf(ColumnElement[bool]):
         self.values = values
 
 
+class _OneOfStrings(ColumnElement[bool]):
+    """``column`` is one of the strings (ids) bound as one JSON array (see ``one_of``). Its
+    cache key is the column and the bound parameter's place, not the ids: every batch of a
+    billing run reuses the statement compiled for the first (compiling costs more than the
+    query)."""
+
+    type = Boolean()
+    _is_implicitly_boolean = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("listed", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], values: list[str]) -> None:
+        self.column = column
+        self.values = values
+        self.listed = bindparam("values", json_text.dumps(values), type_=String(), unique=True)
+
+
 @compiles(_OneOf)
-def _one_of_in(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(_OneOfStrings)  # other dialects: printing a statement
+def _one_of_in(element: _OneOf | _OneOfStrings, compiler: SQLCompiler, **kw: Any) -> str:
     listed = element.column.in_(
         bindparam("values", element.values, expanding=True, literal_execute=True, unique=True)
     )
     return compiler.process(listed, **kw)
 
 
-def _as_json(element: _OneOf) -> BindParameter[str] | None:
-    """All-string values (ids) as one bound JSON array; None for other values."""
-    if not all(type(value) is str for value in element.values):
-        return None
-    return bindparam("values", json_text.dumps(element.values), type_=String(), unique=True)
+@compiles(_OneOf, "postgresql")
+def _one_of_any(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    array = bindparam("values", element.values, type_=ARRAY(element.column.type), unique=True)
+    return compiler.process(element.column == any_(array), **kw)
 
 
-@compiles(_OneOf, "sqlite")
-def _one_of_json(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
-    listed = _as_json(element)
-    if listed is None:
-        return _one_of_in(element, compiler, **kw)
-    values = func.json_each(listed).table_valued("value")
+@compiles(_OneOfStrings, "sqlite")
+def _strings_json_each(element: _OneOfStrings, compiler: SQLCompiler, **kw: Any) -> str:
+    values = func.json_each(element.listed).table_valued("value")
     return compiler.process(element.column.in_(select(values.c.value)), **kw)
 
 
-@compiles(_OneOf, "postgresql")
-def _one_of_any(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
-    listed = _as_json(element)
-    if listed is not None:
-        # Strings (ids) go as one JSON text, unpacked by the server: psycopg adapts a text
-        # array element by element, which costs more than the query for a batch of ids. As
-        # ``IN (SELECT ...)`` the server hashes the list or looks each id up in an index;
-        # ``= ANY(array(SELECT ...))`` would compare every row with every id.
-        unpacked = select(func.jsonb_array_elements_text(cast(listed, JSONB)))
-        return compiler.process(element.column.in_(unpacked), **kw)
-    array = bindparam("values", element.values, type_=ARRAY(element.column.type), unique=True)
-    return compiler.process(element.column == any_(array), **kw)
+@compiles(_OneOfStrings, "postgresql")
+def _strings_unpacked(element: _OneOfStrings, compiler: SQLCompiler, **kw: Any) -> str:
+    # Strings (ids) go as one JSON text, unpacked by the server: psycopg adapts a text array
+    # element by element, which costs more than the query for a batch of ids. As ``IN (SELECT
+    # ...)`` the server hashes the list or looks each id up in an index; ``= ANY(array(SELECT
+    # ...))`` would compare every row with every id.
+    unpacked = select(func.jsonb_array_elements_text(cast(element.listed, JSONB)))
+    return compiler.process(element.column.in_(unpacked), **kw)
 
 
 def one_of(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
@@ -98,8 +111,12 @@ def one_of(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[b
     jsonb_array_elements_text(...))``), other values as one array (``= ANY(:array)``). On
     SQLite, strings are one bound JSON array read by ``json_each``; other values are written
     into the statement when it runs instead of one bound parameter each (the driver handles
-    one long literal list much faster)."""
-    return _OneOf(column, list(values))
+    one long literal list much faster). Statements with strings are compiled once and cached,
+    like any other."""
+    listed = list(values)
+    if all(type(value) is str for value in listed):
+        return _OneOfStrings(column, listed)
+    return _OneOf(column, listed)
 
 
 class TenantScope:
