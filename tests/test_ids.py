@@ -1,7 +1,7 @@
 import time
 import uuid
 
-from turnus.store.ids import looks_like_id, new_id
+from turnus.store.ids import looks_like_id, new_id, new_ids
 
 
 def test_ids_are_prefixed_and_fixed_width() -> None:
@@ -39,3 +39,24 @@ def test_ids_are_rfc_9562_version_7_uuids_of_the_current_millisecond() -> None:
         # the counter may move the millisecond on by a few after 2048 ids in one millisecond
         assert before <= parsed.int >> 80 <= after + 5
     assert len({_uuid_of(v).int & ((1 << 62) - 1) for v in values}) == len(values)
+
+
+def test_many_ids_at_once_are_the_same_kind_of_ids_in_creation_order() -> None:
+    """``new_ids`` with more ids than one millisecond's counter holds moves the millisecond on;
+    ids made one by one before and after sort around them."""
+    before = time.time_ns() // 1_000_000
+    first = new_id("led")
+    many = new_ids("led", 10_000)
+    last = new_id("led")
+    after = time.time_ns() // 1_000_000
+    values = [first, *many, last]
+    assert len(many) == 10_000
+    assert values == sorted(values)
+    assert len(set(values)) == len(values)
+    for value in values:
+        assert looks_like_id(value, "led")
+        parsed = _uuid_of(value)
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
+        # 10,000 ids need at least three milliseconds' counters (each starts below 2048)
+        assert before <= parsed.int >> 80 <= after + 10
+    assert new_ids("led", 0) == []

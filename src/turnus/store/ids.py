@@ -7,9 +7,9 @@ The UUIDs follow RFC 9562 (version 7, method 1): 48 bits of Unix milliseconds, t
 counter (``rand_a``) that starts at a random value below 2048 in each new millisecond and
 counts the ids made within it, then 62 random bits (``rand_b``). Ids made by one process are
 therefore strictly increasing; when the counter runs out the millisecond is moved on by one.
-Billing runs make hundreds of thousands of ids, so the text is built from cached pieces: the
-first ten characters encode exactly the 50 bits above the timestamp's end (two zero bits and the
-48-bit timestamp) and change once per millisecond.
+Billing runs make hundreds of thousands of ids, so the text is built from cached pieces (the
+first ten characters encode exactly the 50 bits above the timestamp's end, two zero bits and the
+48-bit timestamp, and change once per millisecond), and ``new_ids`` makes many at once.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ _VARIANT = 0b10 << 62  # in the 64 bits of variant and rand_b
 _RAND_B = (1 << 62) - 1
 _COUNTER_LIMIT = 1 << 12
 
-_POOL_SIZE = 10 * 1024  # random bytes drawn at once, 10 per id
+_POOL_SIZE = 8 * 1024  # random bytes drawn at once, 8 per id
 
 _lock = threading.Lock()
 _last_ms = 0
@@ -71,24 +71,67 @@ def _tail(high: int, low: int) -> str:
     )
 
 
-def new_id(prefix: str) -> str:
-    global _last_ms, _counter, _head, _pool, _taken
+def _random(size: int) -> bytes:
+    """``size`` random bytes from the pool (under the lock)."""
+    global _pool, _taken
+    if _taken + size > len(_pool):
+        _pool, _taken = os.urandom(max(_POOL_SIZE, size)), 0
+    chunk = _pool[_taken : _taken + size]
+    _taken += size
+    return chunk
+
+
+def _new_millisecond(ms: int) -> None:
+    """Move on to ``ms`` (under the lock): the counter starts at a random value below 2048
+    (it is incremented before use)."""
+    global _last_ms, _counter, _head
+    _last_ms = ms
+    _counter = int.from_bytes(_random(2)) % 2048 - 1
+    _head = _base32(ms << 80)[:10]
+
+
+def new_ids(prefix: str, count: int) -> list[str]:
+    """``count`` new ids in creation order. The lock, the clock and the random pool are visited
+    once for all of them: a billing run makes several ids per contract."""
+    global _counter
+    if count <= 0:
+        return []
+    runs: list[tuple[str, int, int]] = []  # per millisecond: head, first counter, how many
     with _lock:
-        if _taken >= len(_pool):
-            _pool, _taken = os.urandom(_POOL_SIZE), 0
-        random = int.from_bytes(_pool[_taken : _taken + 10])
-        _taken += 10
+        randoms = _random(8 * count)
         now = time.time_ns() // 1_000_000
         if now > _last_ms:
-            _last_ms = now
-            _counter = (random >> 64) & 2047  # a random start below 2048 (bits rand_b leaves)
-            _head = _base32(now << 80)[:10]
-        else:
-            _counter += 1
-            if _counter == _COUNTER_LIMIT:
-                _last_ms += 1
-                _counter = (random >> 64) & 2047
-                _head = _base32(_last_ms << 80)[:10]
+            _new_millisecond(now)
+        left = count
+        while left:
+            if _counter + 1 == _COUNTER_LIMIT:
+                _new_millisecond(_last_ms + 1)
+            taken = min(left, _COUNTER_LIMIT - 1 - _counter)
+            runs.append((_head, _counter + 1, taken))
+            _counter += taken
+            left -= taken
+    ids = []
+    at = 0
+    for head, first, taken in runs:
+        start = f"{prefix}_{head}"
+        for counter in range(first, first + taken):
+            low = _VARIANT | (int.from_bytes(randoms[at : at + 8]) & _RAND_B)
+            at += 8
+            ids.append(start + _tail(_VERSION | counter, low))
+    return ids
+
+
+def new_id(prefix: str) -> str:
+    """One new id: ``new_ids(prefix, 1)[0]``, without its loops."""
+    global _counter
+    with _lock:
+        random = int.from_bytes(_random(8))
+        now = time.time_ns() // 1_000_000
+        if now > _last_ms:
+            _new_millisecond(now)
+        if _counter + 1 == _COUNTER_LIMIT:
+            _new_millisecond(_last_ms + 1)
+        _counter += 1
         head, counter = _head, _counter
     return f"{prefix}_{head}{_tail(_VERSION | counter, _VARIANT | (random & _RAND_B))}"
 

@@ -23,7 +23,7 @@ from turnus.domain.errors import Conflict
 from turnus.domain.tax.rules import Buyer, LineTax, Seller, TaxTreatment, home_rate, line_tax
 from turnus.domain.tax.totals import TaxGroup
 from turnus.services.serialize import jsonable
-from turnus.store.ids import new_id
+from turnus.store.ids import new_id, new_ids
 
 
 def seller_of(tenant: dict[str, Any], settings: BillingSettings) -> Seller:
@@ -58,6 +58,7 @@ def item_row(
     seller: Seller,
     buyer: Buyer,
     settings: BillingSettings,
+    item_id: str | None = None,
 ) -> dict[str, Any]:
     on = item.service_from or item.due
     taxed = _line_tax(seller, buyer, item.tax.tax_category, item.tax.product_kind, on)
@@ -68,7 +69,7 @@ def item_row(
         settings.prices_include_tax,
     )
     return {
-        "id": new_id("ili"),
+        "id": item_id or new_id("ili"),
         "invoice_id": invoice_id,
         "position": position,
         "contract_id": contract_id,
@@ -177,9 +178,10 @@ def new_invoice(
     now: Any,
     run_id: str | None,
     document_type: str = "invoice",
+    invoice_id: str | None = None,
 ) -> dict[str, Any]:
     return {
-        "id": new_id("inv"),
+        "id": invoice_id or new_id("inv"),
         "customer_id": customer_id,
         "currency": currency,
         "document_type": document_type,
@@ -313,7 +315,8 @@ def finalize_in_memory(
         if credit_notes and invoice["gross_total"] < 0 and invoice["document_type"] == "invoice":
             invoice["document_type"] = "credit_note"
     seller = seller_doc(tenant, settings)
-    for invoice in invoices:
+    transaction_ids = new_ids("ltx", len(invoices))
+    for invoice, transaction_id in zip(invoices, transaction_ids, strict=True):
         key = (invoice["customer_id"], invoice["currency"])
         gross = invoice["gross_total"]
         applied = 0
@@ -344,7 +347,11 @@ def finalize_in_memory(
         if invoice["state"] == "paid":
             invoice["paid_at"] = now
         postings += ledger_rows(
-            invoice, _postings(invoice, applied, to_balance), posted_on=issue_date, now=now
+            invoice,
+            _postings(invoice, applied, to_balance),
+            posted_on=issue_date,
+            now=now,
+            transaction_id=transaction_id,
         )
     return Finalization(invoices, entries, postings)
 
@@ -359,9 +366,10 @@ def ledger_rows(
 ) -> list[dict[str, Any]]:
     """The ``ledger_entries`` rows of one transaction about ``document``."""
     transaction = transaction_id or new_id("ltx")
+    postings = list(postings)
     return [
         {
-            "id": new_id("led"),
+            "id": entry_id,
             "transaction_id": transaction,
             "posted_on": posted_on,
             "account": posting.account,
@@ -374,7 +382,7 @@ def ledger_rows(
             "memo": document["number"] or "",
             "created_at": now,
         }
-        for posting in postings
+        for posting, entry_id in zip(postings, new_ids("led", len(postings)), strict=True)
     ]
 
 

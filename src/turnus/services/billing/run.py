@@ -77,7 +77,7 @@ from turnus.store.database import (
     set_sqlite_page_cache,
     sqlite_data_version,
 )
-from turnus.store.ids import new_id
+from turnus.store.ids import new_id, new_ids
 from turnus.store.scope import one_of
 
 DEFAULT_BATCH = 2000
@@ -288,16 +288,30 @@ def compute_batch(
         if settings.draft_grace_days
         else {}
     )
+    # ids made at once (one visit of the id source for the batch, not one per row)
+    invoice_ids = iter(new_ids("inv", len(pending.keys() - open_ones.keys())))
+    item_ids = iter(new_ids("ili", sum(len(found) for found in pending.values())))
     for (customer_id, currency), found in pending.items():
         customer = batch.customers[customer_id]
         buyer = buyer_of(customer)
         draft = open_ones.get((customer_id, currency))
         invoice, earlier = draft or (
-            new_invoice(customer_id, currency, until, settings, now, run_id),
+            new_invoice(
+                customer_id, currency, until, settings, now, run_id, invoice_id=next(invoice_ids)
+            ),
             [],
         )
         lines = [
-            item_row(invoice["id"], position, contract_id, item, seller, buyer, settings)
+            item_row(
+                invoice["id"],
+                position,
+                contract_id,
+                item,
+                seller,
+                buyer,
+                settings,
+                item_id=next(item_ids),
+            )
             for position, (contract_id, item) in enumerate(found, start=len(earlier) + 1)
         ]
         apply_totals(invoice, [*earlier, *lines], customer["locale"])

@@ -18,6 +18,7 @@ from turnus.services import tenants
 from turnus.services.context import TenantContext
 from turnus.services.mail import outbox, templates
 from turnus.store.billing_tables import invoices as invoice_table
+from turnus.store.ids import new_ids
 from turnus.store.scope import one_of
 
 CANCELLATION_CONFIRMATION = "cancellation_confirmation"
@@ -31,8 +32,11 @@ def _greeting_name(customer: Mapping[str, Any]) -> str | None:
     return name or None
 
 
+_NOT_IN_FILENAMES = str.maketrans(dict.fromkeys('/\\:*?"<>|', "-"))
+
+
 def _pdf_filename(number: str) -> str:
-    return "".join("-" if c in '/\\:*?"<>|' else c for c in number) + ".pdf"
+    return number.translate(_NOT_IN_FILENAMES) + ".pdf"
 
 
 def _corrected_numbers(
@@ -64,8 +68,10 @@ def invoices_issued(
     sender = outbox.sender_of(ctx, tenant)
     merchant = sender.name or tenant["company_name"]
     corrected = _corrected_numbers(ctx, issued)
+    now, wall_now = ctx.now(), ctx.wall_clock.now()
+    message_ids = new_ids("msg", len(issued))
     rows = []
-    for document in issued:
+    for document, message_id in zip(issued, message_ids, strict=True):
         customer = customers[document["customer_id"]]
         address = (customer.get("email") or "").strip()
         if not address:
@@ -94,6 +100,9 @@ def invoices_issued(
                 ],
                 related_type="invoice",
                 related_id=document["id"],
+                now=now,
+                wall_now=wall_now,
+                message_id=message_id,
             )
         )
     return outbox.enqueue_rows(ctx, rows)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -104,17 +105,22 @@ def message_row(
     attachments: Iterable[Mapping[str, Any]] = (),
     related_type: str | None = None,
     related_id: str | None = None,
+    now: datetime | None = None,
+    wall_now: datetime | None = None,
+    message_id: str | None = None,
 ) -> dict[str, Any]:
     """The outbox row of one mail (not written): for callers that write many at once. The mail
     is given as subject and bodies, or as a ``template`` (``templates.stored``) rendered when
-    the message is first read or sent."""
+    the message is first read or sent. ``now`` and ``wall_now``: the tenant's and the wall
+    clock's instant, if the caller has them (one for all the mails of a transaction), and
+    ``message_id`` one of ``new_ids``."""
     address = to.strip()
     if not address or "@" not in address or len(address) > 254:
         raise ValueError(f"not a mail address: {to!r}")
     if (subject is None or body_text is None) == (template is None):
         raise ValueError("a mail is given either as subject and body or as a template")
     return {
-        "id": new_id("msg"),
+        "id": message_id or new_id("msg"),
         "kind": kind,
         "related_type": related_type,
         "related_id": related_id,
@@ -129,10 +135,10 @@ def message_row(
         "attachments": [_attachment(a) for a in attachments],
         "state": PENDING,
         "attempts": 0,
-        "next_attempt_at": ctx.wall_clock.now(),
+        "next_attempt_at": wall_now or ctx.wall_clock.now(),
         "last_error": None,
         "sent_at": None,
-        "created_at": ctx.now(),
+        "created_at": now or ctx.now(),
     }
 
 
