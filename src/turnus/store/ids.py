@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import threading
 import time
 
@@ -110,15 +111,12 @@ def new_ids(prefix: str, count: int) -> list[str]:
             runs.append((_head, _counter + 1, taken))
             _counter += taken
             left -= taken
-    ids = []
-    at = 0
-    for head, first, taken in runs:
-        start = f"{prefix}_{head}"
-        for counter in range(first, first + taken):
-            low = _VARIANT | (int.from_bytes(randoms[at : at + 8]) & _RAND_B)
-            at += 8
-            ids.append(start + _tail(_VERSION | counter, low))
-    return ids
+    lows = iter(struct.unpack(f">{count}Q", randoms))
+    return [
+        f"{prefix}_{head}{_tail(_VERSION | counter, _VARIANT | (next(lows) & _RAND_B))}"
+        for head, first, taken in runs
+        for counter in range(first, first + taken)
+    ]
 
 
 def new_id(prefix: str) -> str:

@@ -6,7 +6,7 @@ write them with bulk inserts; single-document operations use the same functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -316,14 +316,13 @@ def finalize_in_memory(
             "add one to the merchant's profile (PATCH /v1/tenant) before invoices are issued."
         )
     entries: list[dict[str, Any]] = []
-    postings: list[dict[str, Any]] = []
+    transactions: list[tuple[dict[str, Any], list[ledger.Posting]]] = []
     credit_notes = settings.negative_invoices is NegativeInvoices.CREDIT_NOTE
     for invoice in invoices:
         if credit_notes and invoice["gross_total"] < 0 and invoice["document_type"] == "invoice":
             invoice["document_type"] = "credit_note"
     seller = seller_doc(tenant, settings)
-    transaction_ids = new_ids("ltx", len(invoices))
-    for invoice, transaction_id in zip(invoices, transaction_ids, strict=True):
+    for invoice in invoices:
         key = (invoice["customer_id"], invoice["currency"])
         gross = invoice["gross_total"]
         applied = 0
@@ -353,14 +352,21 @@ def finalize_in_memory(
         invoice["updated_at"] = now
         if invoice["state"] == "paid":
             invoice["paid_at"] = now
-        postings += ledger_rows(
+        transactions.append((invoice, _postings(invoice, applied, to_balance)))
+    # the ids of all the postings at once (one visit of the id source, not one per document)
+    transaction_ids = new_ids("ltx", len(transactions))
+    entry_ids = iter(new_ids("led", sum(len(p) for _, p in transactions)))
+    rows: list[dict[str, Any]] = []
+    for (invoice, postings), transaction_id in zip(transactions, transaction_ids, strict=True):
+        rows += ledger_rows(
             invoice,
-            _postings(invoice, applied, to_balance),
+            postings,
             posted_on=issue_date,
             now=now,
             transaction_id=transaction_id,
+            entry_ids=entry_ids,
         )
-    return Finalization(invoices, entries, postings)
+    return Finalization(invoices, entries, rows)
 
 
 def ledger_rows(
@@ -370,13 +376,17 @@ def ledger_rows(
     posted_on: date,
     now: Any,
     transaction_id: str | None = None,
+    entry_ids: Iterator[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The ``ledger_entries`` rows of one transaction about ``document``."""
+    """The ``ledger_entries`` rows of one transaction about ``document``; their ids from
+    ``entry_ids`` (of ``new_ids``) if given."""
     transaction = transaction_id or new_id("ltx")
     postings = list(postings)
+    if entry_ids is None:
+        entry_ids = iter(new_ids("led", len(postings)))
     return [
         {
-            "id": entry_id,
+            "id": next(entry_ids),
             "transaction_id": transaction,
             "posted_on": posted_on,
             "account": posting.account,
@@ -389,7 +399,7 @@ def ledger_rows(
             "memo": document["number"] or "",
             "created_at": now,
         }
-        for posting, entry_id in zip(postings, new_ids("led", len(postings)), strict=True)
+        for posting in postings
     ]
 
 
