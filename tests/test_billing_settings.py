@@ -68,6 +68,19 @@ def test_number_formats_render_and_restart() -> None:
     assert plain.period_key(date(2030, 1, 1)) == ""
 
 
+def test_consecutive_numbers_render_at_once() -> None:
+    yearly = NumberFormat("RE-{YYYY}-{SEQ:02}.{MM}")
+    assert yearly.render_many(date(2027, 3, 1), 99, 3) == [
+        "RE-2027-99.03",
+        "RE-2027-100.03",
+        "RE-2027-101.03",
+    ]
+    assert NumberFormat("{SEQ}").render_many(date(2027, 3, 1), 9, 2) == ["9", "10"]
+    assert NumberFormat("INV{SEQ}").render_many(date(2027, 3, 1), 5, 0) == []
+    with pytest.raises(ValueError, match="start at 1"):
+        yearly.render_many(date(2027, 3, 1), 0, 2)
+
+
 def test_number_format_errors() -> None:
     assert format_errors("RE-{SEQ:06}-{SEQ}", "/f")[0].reason.startswith("must contain")
     assert format_errors("RE-{SEQ:00}", "/f")

@@ -45,10 +45,22 @@ class NumberFormat:
         return ""
 
     def render(self, issued_on: date, sequence: int) -> str:
-        if sequence < 1:
+        return self.render_many(issued_on, sequence, 1)[0]
+
+    def render_many(self, issued_on: date, first: int, count: int) -> list[str]:
+        """The numbers ``first`` to ``first + count - 1`` issued on ``issued_on``: the date parts
+        are filled in once, then only the running number (a billing run numbers thousands)."""
+        if first < 1:
             raise ValueError("running numbers start at 1")
+        head, width, tail = self._around(issued_on)
+        return [f"{head}{sequence:0{width}d}{tail}" for sequence in range(first, first + count)]
+
+    def _around(self, issued_on: date) -> tuple[str, int, str]:
+        """The text before the running number on ``issued_on``, its width, the text after."""
+        width = 1
 
         def replace(match: re.Match[str]) -> str:
+            nonlocal width
             part = match.group(1)
             if part == "YYYY":
                 return f"{issued_on.year:04d}"
@@ -59,9 +71,10 @@ class NumberFormat:
             seq = _SEQ.fullmatch(part)
             assert seq is not None
             width = int(seq.group(1) or 1)
-            return f"{sequence:0{width}d}"
+            return "{SEQ}"  # braces are no literal text: this is the one running number
 
-        return _TOKEN.sub(replace, self.pattern)
+        head, tail = _TOKEN.sub(replace, self.pattern).split("{SEQ}")
+        return head, width, tail
 
 
 def format_errors(pattern: object, pointer: str) -> list[FieldError]:
