@@ -78,7 +78,7 @@ def allocate(
         if last is None:  # only possible if the row vanished between the two statements
             raise RuntimeError(f"the number counter {series!r}/{period_key!r} is missing")
     first = last - count + 1
-    return number_format.render_many(issued_on, first, last - first + 1)
+    return number_format.render_many(issued_on, first, count)
 
 
 def peek(ctx: TenantContext, series: str, number_format: NumberFormat, issued_on: date) -> str:
