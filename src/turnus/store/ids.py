@@ -120,18 +120,7 @@ def new_ids(prefix: str, count: int) -> list[str]:
 
 
 def new_id(prefix: str) -> str:
-    """One new id: ``new_ids(prefix, 1)[0]``, without its loops."""
-    global _counter
-    with _lock:
-        random = int.from_bytes(_random(8))
-        now = time.time_ns() // 1_000_000
-        if now > _last_ms:
-            _new_millisecond(now)
-        if _counter + 1 == _COUNTER_LIMIT:
-            _new_millisecond(_last_ms + 1)
-        _counter += 1
-        head, counter = _head, _counter
-    return f"{prefix}_{head}{_tail(_VERSION | counter, _VARIANT | (random & _RAND_B))}"
+    return new_ids(prefix, 1)[0]
 
 
 def looks_like_id(value: str, prefix: str | None = None) -> bool:
