@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from turnus.store.tables import metadata
-from turnus.store.types import ExactDecimal, JSONDoc, UTCDateTime
+from turnus.store.types import ExactDecimal, JSONDoc, JSONSnapshot, UTCDateTime
 
 billing_settings = Table(
     "billing_settings",
@@ -107,10 +107,10 @@ invoices = Table(
     Column("corrects_id", String(40), nullable=True),
     Column("reason", String(500), nullable=True),
     Column("prices_include_tax", Boolean, nullable=False),
-    Column("seller", JSONDoc, nullable=True),
-    Column("buyer", JSONDoc, nullable=True),
-    Column("notes", JSONDoc, nullable=False),
-    Column("tax_breakdown", JSONDoc, nullable=False),
+    Column("seller", JSONSnapshot, nullable=True),
+    Column("buyer", JSONSnapshot, nullable=True),
+    Column("notes", JSONSnapshot, nullable=False),
+    Column("tax_breakdown", JSONSnapshot, nullable=False),
     Column("net_total", Integer, nullable=False),
     Column("tax_total", Integer, nullable=False),
     Column("gross_total", Integer, nullable=False),

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from turnus.store.tables import metadata
-from turnus.store.types import JSONDoc, UTCDateTime
+from turnus.store.types import JSONDoc, JSONSnapshot, UTCDateTime
 
 documents = Table(
     "documents",
@@ -85,9 +85,9 @@ outbox_messages = Table(
     Column("body_text", Text, nullable=True),
     Column("body_html", Text, nullable=True),
     # {"name": ..., "language": ..., "values": {...}}: the mail as of enqueueing, rendered later
-    Column("template", JSONDoc, nullable=True),
+    Column("template", JSONSnapshot, nullable=True),
     # [{"document_id": ..., "filename": ..., "media_type": ...}]
-    Column("attachments", JSONDoc, nullable=False),
+    Column("attachments", JSONSnapshot, nullable=False),
     Column("state", String(12), nullable=False),  # pending, sent, failed
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UTCDateTime(), nullable=True),

@@ -63,3 +63,9 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
 
 JSONDoc = JSON().with_variant(JSONB(), "postgresql")
+
+# A document written once and read back whole, never queried inside (an issued invoice's parties,
+# notes and tax breakdown; a mail's template values and attachments). PostgreSQL's ``json`` keeps
+# the text as written, where ``jsonb`` parses every insert into its binary form: measured with
+# COPY, an invoice row took 16 % and a mail row 30-45 % less of the server's time as ``json``.
+JSONSnapshot = JSON()
