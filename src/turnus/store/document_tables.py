@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from turnus.store.tables import metadata
-from turnus.store.types import JSONDoc, JSONSnapshot, UTCDateTime
+from turnus.store.types import JSONSnapshot, UTCDateTime
 
 documents = Table(
     "documents",

@@ -64,6 +64,7 @@ from turnus.services.json_columns import Decoder
 from turnus.services.mail import hooks as mail_hooks
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import WallClock
+from turnus.store import statistics
 from turnus.store.billing_tables import (
     credit_balance_entries,
     invoice_items,
@@ -620,6 +621,7 @@ def bill(
         summary = RunSummary(until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run"))
         if summary.run_id is not None:
             runs.started(ctx, summary.run_id, day)
+    planner = None if dry_run else _PlannerStatistics.at_start(engine, tenant_id)
     chunks = _due_chunks(engine, tenant_id, actor, wall_clock, day, batch_size)
     job = _Job(tenant_id, actor, wall_clock, day, summary.run_id, dry_run)
     if workers > 1 and engine.dialect.name == "sqlite":
@@ -632,6 +634,8 @@ def bill(
         with closing(results):  # on an error, the processes end before the run is marked
             for result in results:
                 summary.add(result)
+                if planner is not None:
+                    planner.after_batch(summary.items)
                 if on_batch is not None:
                     on_batch(result)
     except Exception as exc:
@@ -641,6 +645,33 @@ def bill(
         with UnitOfWork(engine) as uow:
             runs.finished(job.context(uow), summary.run_id, summary.stats())
     return summary
+
+
+@dataclass
+class _PlannerStatistics:
+    """PostgreSQL: the planner's statistics of invoices and their items are gathered once
+    during a run, as soon as it has written more of the tenant's items than the planner
+    expected the tenant to have when the run started, and at least ``REFRESH_FLOOR`` (see
+    ``turnus.store.statistics``). Later batches then look up what was billed by index."""
+
+    REFRESH_FLOOR = 5000  # items: fewer are read in a few milliseconds however they are found
+
+    engine: Engine
+    expected: float
+    refreshed: bool = False
+
+    @classmethod
+    def at_start(cls, engine: Engine, tenant_id: str) -> _PlannerStatistics | None:
+        if engine.dialect.name != "postgresql":
+            return None
+        return cls(engine, statistics.estimated_rows(engine, invoice_items, tenant_id))
+
+    def after_batch(self, items_written: int) -> None:
+        if self.refreshed or items_written <= max(self.expected, self.REFRESH_FLOOR):
+            return
+        statistics.analyze(self.engine, (invoices, invoice_items))
+        self.refreshed = True
+        log.info("planner statistics of invoices refreshed after %d items", items_written)
 
 
 def _record_failure(engine: Engine, job: _Job, summary: RunSummary, exc: Exception) -> None:
