@@ -93,3 +93,12 @@ def test_the_planners_expectation_of_a_tenants_rows_is_read_from_its_plan(
     # the planner's guess for one of many tenants: at least a row, at most all of them
     expected = statistics.estimated_rows(engine, invoice_items, merchant.tenant_id)
     assert 1.0 <= expected <= _all_items(engine)
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_statistics_are_not_waited_for_behind_a_lock(engine: Engine) -> None:
+    with engine.connect() as holder, holder.begin():
+        # what a vacuum or an index being built holds: ANALYZE has to wait for it
+        holder.exec_driver_sql("LOCK TABLE invoice_items IN SHARE UPDATE EXCLUSIVE MODE")
+        assert statistics.analyze(engine, [invoice_items], lock_timeout_ms=100) is False
+    assert statistics.analyze(engine, [invoice_items], lock_timeout_ms=100) is True

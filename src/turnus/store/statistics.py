@@ -10,9 +10,14 @@ with fresh statistics). SQLite plans these lookups by index without statistics."
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from sqlalchemy import Engine, Table, text
+from sqlalchemy.exc import OperationalError
+
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's error code when lock_timeout runs out
+log = logging.getLogger("turnus.store")
 
 
 def estimated_rows(engine: Engine, table: Table, tenant_id: str) -> float:
@@ -25,11 +30,20 @@ def estimated_rows(engine: Engine, table: Table, tenant_id: str) -> float:
     return float(plan[0]["Plan"]["Plan Rows"])
 
 
-def analyze(engine: Engine, tables: Sequence[Table]) -> None:
-    """Gather the planner statistics of ``tables`` now (PostgreSQL). Only the tables' owner
-    may: for anyone else the server warns and skips them, and the run goes on as before."""
+def analyze(engine: Engine, tables: Sequence[Table], lock_timeout_ms: int = 2000) -> bool:
+    """Gather the planner statistics of ``tables`` now (PostgreSQL); whether that was done.
+    It waits at most ``lock_timeout_ms`` for a table's lock (held by a vacuum, an index being
+    built or a schema change): the statistics are only a help to the planner, and whoever
+    asks for them is not kept waiting. Only the tables' owner may gather them: for anyone else
+    the server warns and skips them."""
     names = ", ".join(engine.dialect.identifier_preparer.format_table(t) for t in tables)
-    with engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-            f"ANALYZE {names}"
-        )
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+            connection.exec_driver_sql(f"ANALYZE {names}")
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        log.warning("planner statistics of %s not gathered: a table was locked", names)
+        return False
+    return True

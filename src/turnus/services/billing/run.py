@@ -669,9 +669,9 @@ class _PlannerStatistics:
     def after_batch(self, items_written: int) -> None:
         if self.refreshed or items_written <= max(self.expected, self.REFRESH_FLOOR):
             return
-        statistics.analyze(self.engine, (invoices, invoice_items))
-        self.refreshed = True
-        log.info("planner statistics of invoices refreshed after %d items", items_written)
+        self.refreshed = True  # once: a table locked meanwhile is left to autovacuum
+        if statistics.analyze(self.engine, (invoices, invoice_items)):
+            log.info("planner statistics of invoices refreshed after %d items", items_written)
 
 
 def _record_failure(engine: Engine, job: _Job, summary: RunSummary, exc: Exception) -> None:
