@@ -3,8 +3,10 @@ soon as it has written more of the tenant's items than the planner expected."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, func, select, text
 
 from tests.conftest import Merchant
 from tests.test_billing_crash import CONTRACTS, _check_complete, _contracts
@@ -102,3 +104,13 @@ def test_statistics_are_not_waited_for_behind_a_lock(engine: Engine) -> None:
         holder.exec_driver_sql("LOCK TABLE invoice_items IN SHARE UPDATE EXCLUSIVE MODE")
         assert statistics.analyze(engine, [invoice_items], lock_timeout_ms=100) is False
     assert statistics.analyze(engine, [invoice_items], lock_timeout_ms=100) is True
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_a_failure_to_gather_statistics_is_logged_not_raised(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    missing = Table("no_such_table", MetaData(), Column("id", Integer))
+    with caplog.at_level(logging.WARNING, logger="turnus.store"):
+        assert statistics.analyze(engine, [missing]) is False
+    assert "no_such_table" in caplog.text

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 
 from sqlalchemy import Engine, Table, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's error code when lock_timeout runs out
 log = logging.getLogger("turnus.store")
@@ -34,16 +34,20 @@ def analyze(engine: Engine, tables: Sequence[Table], lock_timeout_ms: int = 2000
     """Gather the planner statistics of ``tables`` now (PostgreSQL); whether that was done.
     It waits at most ``lock_timeout_ms`` for a table's lock (held by a vacuum, an index being
     built or a schema change): the statistics are only a help to the planner, and whoever
-    asks for them is not kept waiting. Only the tables' owner may gather them: for anyone else
-    the server warns and skips them."""
+    asks for them is not kept waiting; nor is a failure raised to them. Only the tables' owner
+    may gather them: for anyone else the server warns and skips them."""
     names = ", ".join(engine.dialect.identifier_preparer.format_table(t) for t in tables)
     try:
         with engine.begin() as connection:
             connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
             connection.exec_driver_sql(f"ANALYZE {names}")
-    except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
-            raise
-        log.warning("planner statistics of %s not gathered: a table was locked", names)
+    except DBAPIError as exc:
+        # a help, not a step of the caller's work: a locked table or a failure is logged
+        reason = "a table was locked" if _sqlstate(exc) == LOCK_NOT_AVAILABLE else str(exc.orig)
+        log.warning("planner statistics of %s not gathered: %s", names, reason)
         return False
     return True
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
