@@ -32,6 +32,15 @@ def _all_items(engine: Engine) -> int:
         return int(connection.execute(select(func.count()).select_from(invoice_items)).scalar_one())
 
 
+def _contracts_and_fresh_statistics(merchant: Merchant, engine: Engine) -> tuple[list[str], int]:
+    """The contracts to bill, and the items of all tenants, which the statistics now count."""
+    contract_ids = _contracts(merchant)
+    statistics.analyze(engine, [invoice_items])
+    before = _all_items(engine)
+    assert _planned_items(engine) == before
+    return contract_ids, before
+
+
 @pytest.fixture
 def postgres_only(is_postgres: bool) -> None:
     if not is_postgres:
@@ -47,10 +56,7 @@ def test_sqlite_has_no_statistics_to_keep(engine: Engine, is_postgres: bool) -> 
 def test_statistics_are_gathered_after_the_first_batch_that_outgrows_them(
     merchant: Merchant, engine: Engine, wall_clock: FixedWallClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    contract_ids = _contracts(merchant)
-    statistics.analyze(engine, [invoice_items])
-    before = _all_items(engine)
-    assert _planned_items(engine) == before
+    contract_ids, before = _contracts_and_fresh_statistics(merchant, engine)
     monkeypatch.setattr(statistics, "estimated_rows", lambda *_: 0.0)
     monkeypatch.setattr(run._PlannerStatistics, "REFRESH_FLOOR", 0)
     result = run.bill(engine, merchant.tenant_id, wall_clock, batch_size=3, workers=1)
@@ -64,9 +70,7 @@ def test_statistics_are_gathered_after_the_first_batch_that_outgrows_them(
 def test_statistics_that_expect_the_run_are_left_alone(
     merchant: Merchant, engine: Engine, wall_clock: FixedWallClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _contracts(merchant)
-    statistics.analyze(engine, [invoice_items])
-    before = _all_items(engine)
+    _, before = _contracts_and_fresh_statistics(merchant, engine)
     monkeypatch.setattr(statistics, "estimated_rows", lambda *_: float(10 * CONTRACTS))
     monkeypatch.setattr(run._PlannerStatistics, "REFRESH_FLOOR", 0)
     assert run.bill(engine, merchant.tenant_id, wall_clock, batch_size=3).items == 2 * CONTRACTS
@@ -77,9 +81,7 @@ def test_statistics_that_expect_the_run_are_left_alone(
 def test_a_run_below_the_floor_leaves_the_statistics_alone(
     merchant: Merchant, engine: Engine, wall_clock: FixedWallClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _contracts(merchant)
-    statistics.analyze(engine, [invoice_items])
-    before = _all_items(engine)
+    _, before = _contracts_and_fresh_statistics(merchant, engine)
     monkeypatch.setattr(statistics, "estimated_rows", lambda *_: 0.0)
     assert run.bill(engine, merchant.tenant_id, wall_clock, batch_size=3).items == 2 * CONTRACTS
     assert _planned_items(engine) == before
