@@ -61,7 +61,12 @@ from turnus.services.wall_clock import FixedWallClock
 from turnus.store import migrate
 from turnus.store.billing_tables import invoice_items, invoices
 from turnus.store.catalog_tables import coupons as coupon_table
-from turnus.store.contract_tables import contract_items, contracts, coupon_redemptions
+from turnus.store.contract_tables import (
+    billing_schedule,
+    contract_items,
+    contracts,
+    coupon_redemptions,
+)
 from turnus.store.customer_tables import customers as customer_table
 from turnus.store.database import create_database_engine
 from turnus.store.ids import new_id
@@ -316,6 +321,7 @@ def set_up(engine: Engine, count: int, seed: int = 42) -> Fixture:
     contract_rows: list[dict[str, Any]] = []
     item_rows: list[dict[str, Any]] = []
     redemption_rows: list[dict[str, Any]] = []
+    schedule_rows: list[dict[str, Any]] = []
     number = 0
     while len(contract_rows) < count:
         template = templates[number % len(templates)]
@@ -337,6 +343,14 @@ def set_up(engine: Engine, count: int, seed: int = 42) -> Fixture:
             entry = catalog[(len(contract_rows) + extra) % len(catalog)]
             plan, variant = entry["plan"], entry["variant"]
             contract_id = new_id("con")
+            schedule_rows.append(
+                {
+                    "tenant_id": fixture.tenant_id,
+                    "contract_id": contract_id,
+                    "customer_id": customer["id"],
+                    "next_billing_date": day,
+                }
+            )
             contract_rows.append(
                 {
                     "tenant_id": fixture.tenant_id,
@@ -358,7 +372,6 @@ def set_up(engine: Engine, count: int, seed: int = 42) -> Fixture:
                     "skips": [],
                     "cancellation": None,
                     "suspended_on": None,
-                    "next_billing_date": day,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -411,6 +424,7 @@ def set_up(engine: Engine, count: int, seed: int = 42) -> Fixture:
         for table, rows in (
             (customer_table, customer_rows),
             (contracts, contract_rows),
+            (billing_schedule, schedule_rows),
             (contract_items, item_rows),
             (coupon_redemptions, redemption_rows),
         ):
@@ -633,8 +647,8 @@ def verify(engine: Engine, fixture: Fixture, result: dict[str, Any], batch_size:
         problems.append(f"a second run billed {again.items} items on {again.invoices} invoices")
     with engine.begin() as connection:
         connection.execute(
-            update(contracts)
-            .where(contracts.c.tenant_id == fixture.tenant_id)
+            update(billing_schedule)
+            .where(billing_schedule.c.tenant_id == fixture.tenant_id)
             .values(next_billing_date=fixture.day)
         )
     started = time.perf_counter()

@@ -23,7 +23,7 @@ from turnus.domain.errors import Conflict
 from turnus.services.billing import run
 from turnus.services.wall_clock import FixedWallClock
 from turnus.store.billing_tables import invoice_items, invoices
-from turnus.store.contract_tables import contracts
+from turnus.store.contract_tables import billing_schedule, contracts
 from turnus.store.scope import TenantScope
 from turnus.store.tables import tenants
 
@@ -345,9 +345,10 @@ def test_sqlite_batches_computed_before_another_connection_committed_are_compute
     def after_first_batch(_: run.RunSummary) -> None:
         if not changed:  # another connection takes the last contract off the schedule
             with engine.begin() as connection:
+                schedule = billing_schedule.c
                 connection.execute(
-                    contracts.update()
-                    .where(contracts.c.tenant_id == merchant.tenant_id, contracts.c.id == last)
+                    billing_schedule.update()
+                    .where(schedule.tenant_id == merchant.tenant_id, schedule.contract_id == last)
                     .values(next_billing_date=None)
                 )
             changed.append(last)

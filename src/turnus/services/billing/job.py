@@ -14,7 +14,7 @@ from turnus.services.billing.invoices import finalize_due
 from turnus.services.billing.run import bill_in_transaction
 from turnus.services.context import TenantContext
 from turnus.store.billing_tables import invoices
-from turnus.store.contract_tables import contracts
+from turnus.store.contract_tables import billing_schedule, contracts
 
 BILLING_RUN = "billing.run"
 
@@ -34,7 +34,7 @@ def next_billing_day(ctx: TenantContext) -> date | None:
     """The earliest day a contract falls due or a draft is to be finalized."""
     scope = ctx.scope
     contract_due = ctx.uow.connection.execute(
-        scope.select(contracts, func.min(contracts.c.next_billing_date))
+        scope.select(billing_schedule, func.min(billing_schedule.c.next_billing_date))
     ).scalar()
     draft_due = ctx.uow.connection.execute(
         scope.select(invoices, func.min(invoices.c.finalize_on)).where(invoices.c.state == "draft")
@@ -47,10 +47,26 @@ def contract_changed(ctx: TenantContext, contract_id: str) -> None:
     """An order (or late usage) changed a contract: the next run bills it - today's if it has
     not run yet, else tomorrow's."""
     today = ctx.today()
-    row = ctx.scope.get(contracts, contract_id, what="contract")
-    current = row["next_billing_date"]
-    if current is None or current > today:
-        ctx.scope.update(contracts, contract_id, {"next_billing_date": today})
+    c = billing_schedule.c
+    current = ctx.uow.connection.execute(
+        ctx.scope.select(billing_schedule, c.next_billing_date).where(c.contract_id == contract_id)
+    ).first()
+    if current is None:  # a new contract
+        contract = ctx.scope.get(contracts, contract_id, what="contract")
+        ctx.scope.insert(
+            billing_schedule,
+            {
+                "contract_id": contract_id,
+                "customer_id": contract["customer_id"],
+                "next_billing_date": today,
+            },
+        )
+    elif current.next_billing_date is None or current.next_billing_date > today:
+        ctx.uow.connection.execute(
+            ctx.scope.update_statement(billing_schedule)
+            .where(c.contract_id == contract_id)
+            .values(next_billing_date=today)
+        )
     schedule_billing(ctx, today)  # no-op when today's run is scheduled or done
     schedule_billing(ctx, today + timedelta(days=1))
 

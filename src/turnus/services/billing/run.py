@@ -72,7 +72,7 @@ from turnus.store.billing_tables import (
     ledger_entries,
     usage_events,
 )
-from turnus.store.contract_tables import contracts
+from turnus.store.contract_tables import billing_schedule, contracts
 from turnus.store.database import (
     create_database_engine,
     set_sqlite_page_cache,
@@ -350,10 +350,11 @@ def write_batch(ctx: TenantContext, shared: _Context, computed: ComputedBatch) -
     if computed.summary.dry_run:
         return computed.summary
     # one update per next due day (a batch's contracts share a few)
+    schedule = billing_schedule.c
     for next_due, contract_ids in computed.next_dates.items():
         ctx.uow.connection.execute(
-            ctx.scope.update_statement(contracts)
-            .where(one_of(contracts.c.id, contract_ids))
+            ctx.scope.update_statement(billing_schedule)
+            .where(one_of(schedule.contract_id, contract_ids))
             .values(next_billing_date=next_due)
         )
     for invoice in computed.grown:
@@ -404,17 +405,17 @@ Key = tuple[str, str]  # (customer id, contract id): the order contracts are bil
 
 def _due_by(until: date) -> tuple[ColumnElement[bool], ...]:
     """Contracts due on or before ``until`` (served by the due-date index)."""
-    c = contracts.c
+    c = billing_schedule.c
     return (c.next_billing_date.is_not(None), c.next_billing_date <= until)
 
 
 def anything_due(ctx: TenantContext, until: date) -> bool:
-    statement = ctx.scope.select(contracts, contracts.c.id).where(*_due_by(until))
-    return ctx.uow.connection.execute(statement.limit(1)).first() is not None
+    statement = ctx.scope.select(billing_schedule, billing_schedule.c.contract_id)
+    return ctx.uow.connection.execute(statement.where(*_due_by(until)).limit(1)).first() is not None
 
 
 def count_due(ctx: TenantContext, until: date) -> int:
-    return ctx.scope.count(contracts, *_due_by(until))
+    return ctx.scope.count(billing_schedule, *_due_by(until))
 
 
 # Processes a run starts by itself at most: each holds a connection and the tenant's catalog.
@@ -439,13 +440,17 @@ def workers_for(dialect: str, due: int, batch_size: int, cpus: int | None = None
 def due_keys(ctx: TenantContext, until: date, after: Key | None = None) -> list[Key]:
     """The keys of the contracts due on or before ``until`` (after ``after``), in order: one
     query over the due-date index, however many contracts are due."""
-    c = contracts.c
-    statement = ctx.scope.select(contracts, c.customer_id, c.id).where(*_due_by(until))
+    c = billing_schedule.c
+    statement = ctx.scope.select(billing_schedule, c.customer_id, c.contract_id)
+    statement = statement.where(*_due_by(until))
     if after is not None:
         statement = statement.where(
-            or_(c.customer_id > after[0], and_(c.customer_id == after[0], c.id > after[1]))
+            or_(
+                c.customer_id > after[0],
+                and_(c.customer_id == after[0], c.contract_id > after[1]),
+            )
         )
-    rows = ctx.uow.connection.execute(statement.order_by(c.customer_id, c.id))
+    rows = ctx.uow.connection.execute(statement.order_by(c.customer_id, c.contract_id))
     return [(row[0], row[1]) for row in rows]
 
 
@@ -473,16 +478,25 @@ _CONTRACT_COLUMNS = tuple(
 def due_rows(
     ctx: TenantContext, until: date, keys: Sequence[Key], *, lock: bool = False
 ) -> list[dict[str, Any]]:
-    """The contracts of ``keys`` that are (still) due, in key order; with ``lock``, locked for
-    the caller's transaction, so an order placed meanwhile waits and is billed by a later run
-    rather than overwritten by this one. (Looked up by id alone and sorted here: a condition on
-    the due date or an ORDER BY leads SQLite to scan an index of every contract each time.)
-    JSON columns come as text (see ``Decoder``)."""
-    statement = ctx.scope.select(contracts, *_CONTRACT_COLUMNS).where(
-        one_of(contracts.c.id, [key[1] for key in keys])
+    """The contracts of ``keys`` that are (still) due, with their next billing date, in key
+    order; with ``lock``, locked for the caller's transaction, so an order placed meanwhile
+    waits and is billed by a later run rather than overwritten by this one. (Looked up by id
+    alone and sorted here: a condition on the due date or an ORDER BY leads SQLite to scan an
+    index of every contract each time.) JSON columns come as text (see ``Decoder``)."""
+    schedule = billing_schedule.c
+    statement = (
+        ctx.scope.select(contracts, *_CONTRACT_COLUMNS, schedule.next_billing_date)
+        .join(
+            billing_schedule,
+            and_(
+                schedule.tenant_id == contracts.c.tenant_id,
+                schedule.contract_id == contracts.c.id,
+            ),
+        )
+        .where(one_of(contracts.c.id, [key[1] for key in keys]))
     )
     if lock:
-        statement = statement.with_for_update()
+        statement = statement.with_for_update(of=contracts)
     rows = [
         row
         for row in ctx.scope.rows(statement)

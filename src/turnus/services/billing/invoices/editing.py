@@ -42,7 +42,7 @@ from turnus.store.billing_tables import (
     invoice_items,
     invoices,
 )
-from turnus.store.contract_tables import contracts
+from turnus.store.contract_tables import billing_schedule
 from turnus.store.ids import new_id
 
 
@@ -250,11 +250,11 @@ def delete_draft(ctx: TenantContext, invoice_id: str) -> None:
         ctx.scope.delete_statement(invoices).where(invoices.c.id == invoice["id"])
     )
     if contract_ids:
-        c = contracts.c
+        c = billing_schedule.c
         ctx.uow.connection.execute(
-            ctx.scope.update_statement(contracts)
+            ctx.scope.update_statement(billing_schedule)
             .where(
-                c.id.in_(contract_ids),
+                c.contract_id.in_(contract_ids),
                 or_(c.next_billing_date.is_(None), c.next_billing_date > invoice["billing_date"]),
             )
             .values(next_billing_date=invoice["billing_date"])
