@@ -495,8 +495,8 @@ def due_rows(
         )
         .where(one_of(contracts.c.id, [key[1] for key in keys]))
     )
-    if lock:
-        statement = statement.with_for_update(of=contracts)
+    if lock:  # the contract and its schedule row: a concurrent change of either waits
+        statement = statement.with_for_update()
     rows = [
         row
         for row in ctx.scope.rows(statement)
