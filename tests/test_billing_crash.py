@@ -24,6 +24,7 @@ from turnus.services.billing import run
 from turnus.services.wall_clock import FixedWallClock
 from turnus.store.billing_tables import invoice_items, invoices
 from turnus.store.contract_tables import billing_schedule, contracts
+from turnus.store.integrity import dangling_references
 from turnus.store.scope import TenantScope
 from turnus.store.tables import tenants
 
@@ -141,6 +142,8 @@ def test_crash_in_a_batch_then_resume(
     again = run.bill(engine, merchant.tenant_id, wall_clock, batch_size=5)
     assert again.invoices == 0 and again.items == 0
     _check_complete(engine, merchant.tenant_id, contract_ids)
+    with engine.connect() as connection:
+        assert dangling_references(connection) == []
     recorded = merchant.get("/v1/billing_runs").json()["data"]
     # newest first; the last run found nothing due and is not recorded
     assert [r["state"] for r in recorded] == ["finished", "running"]

@@ -44,6 +44,7 @@ def test_every_command_has_help() -> None:
         ["serve"],
         ["worker"],
         ["db", "upgrade"],
+        ["db", "check"],
         ["tenant", "create"],
         ["api-key", "create"],
         ["api-key", "list"],

@@ -8,6 +8,7 @@ from tests.test_pdf import _xmp
 from turnus.services.demo import seed_demo
 from turnus.services.uow import UnitOfWork
 from turnus.store.billing_tables import invoice_items, invoices, ledger_entries
+from turnus.store.integrity import dangling_references
 
 
 def test_demo_merchant_shows_every_contract_state(engine, wall_clock, client, tmp_path) -> None:
@@ -71,6 +72,8 @@ def test_demo_merchant_has_a_year_of_invoices_from_the_engine(engine, wall_clock
     assert any(i["amount"] < 0 and i["kind"] == "fee" for i in items)  # cancellation credit
     assert any(i["tax_treatment"] == "reverse_charge" for i in items)
     assert ledger[0] == ledger[1] and ledger[0] > 0
+    with engine.connect() as connection:
+        assert dangling_references(connection) == []
 
 
 def test_demo_invoices_download_as_pdf_a3_with_valid_e_invoices(

@@ -22,6 +22,7 @@ from turnus.services.context import TenantContext
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import FixedWallClock
 from turnus.store.billing_tables import ledger_entries
+from turnus.store.integrity import dangling_references
 
 TODAY = "2026-11-25"
 
@@ -371,7 +372,7 @@ def test_due_drafts_are_finalized_by_the_scheduled_job(
     assert_ledger_balanced(engine, merchant.tenant_id)
 
 
-def test_deleting_a_draft_bills_its_lines_again(merchant: Merchant) -> None:
+def test_deleting_a_draft_bills_its_lines_again(merchant: Merchant, engine: Engine) -> None:
     grace_days(merchant, 2)
     ids = catalog(merchant)
     contract = signup(merchant, ids, "flex")["contract"]
@@ -385,6 +386,8 @@ def test_deleting_a_draft_bills_its_lines_again(merchant: Merchant) -> None:
     assert listed(merchant) == []
     deleted = merchant.get("/v1/audit_events?object_type=invoice&action=deleted").json()
     assert [e["object_id"] for e in deleted["data"]] == [draft["id"]]
+    with engine.connect() as connection:  # its items went with it
+        assert dangling_references(connection) == []
 
     assert run_billing(merchant)["invoices"] == 1
     again = only(merchant, "")

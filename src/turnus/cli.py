@@ -21,7 +21,7 @@ from turnus.services import api_keys, clock, demo, tenants
 from turnus.services.context import Actor, TenantContext
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import SystemWallClock
-from turnus.store import migrate
+from turnus.store import integrity, migrate
 from turnus.store.database import create_database_engine
 
 app = typer.Typer(
@@ -132,6 +132,32 @@ def db_upgrade() -> None:
 
     revision = run(action)
     out.print(f"database at revision {revision}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Find rows whose referenced row is missing where the database does not enforce it
+    (invoices and their items); exit code 1 if there are any."""
+
+    def action() -> list[integrity.Dangling]:
+        engine = create_database_engine(settings().database_url)
+        try:
+            with engine.connect() as connection:
+                return integrity.dangling_references(connection)
+        finally:
+            engine.dispose()
+
+    problems = run(action)
+    if not problems:
+        out.print("all references whole")
+        return
+    for problem in problems:
+        examples = ", ".join(f"{tenant}/{row}" for tenant, row in problem.examples)
+        err.print(
+            f"{problem.count} rows of {problem.reference} point nowhere (e.g. {examples})",
+            highlight=False,
+        )
+    raise typer.Exit(1)
 
 
 @tenant_app.command("create")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, insert
@@ -121,7 +122,10 @@ def _bound(
         fixed[index] = process(fixed[index])
     count = len(rows)
     columns: list[Sequence[Any]] = [[value] * count for value in fixed]
-    columns.extend([row[name] for row in rows] for name in own_names)
+    if len(own_names) == 1:
+        columns.append([row[own_names[0]] for row in rows])
+    elif own_names:  # each row's values picked and turned into columns in C, not key by key
+        columns.extend(zip(*map(itemgetter(*own_names), rows), strict=True))
     offset = len(fixed)
     for index, process in steps:
         columns[offset + index] = _processed(process, columns[offset + index])
