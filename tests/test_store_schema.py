@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, Engine, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Engine, MetaData, String, Table, insert, inspect, select
 
 from turnus.store import migrate
 from turnus.store.schema import metadata
@@ -21,6 +21,14 @@ def test_migrations_are_at_head_and_match_the_tables(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
+
+
+def test_migrated_primary_keys_match_the_tables(engine: Engine) -> None:
+    # (alembic's comparison above does not look at primary keys)
+    migrated = inspect(engine)
+    for table in metadata.sorted_tables:
+        columns = migrated.get_pk_constraint(table.name)["constrained_columns"]
+        assert columns == [c.name for c in table.primary_key.columns], table.name
 
 
 @pytest.mark.parametrize(

@@ -167,9 +167,10 @@ invoice_items = Table(
     Column("service_from", Date, nullable=True),
     Column("service_until", Date, nullable=True),
     Column("data", JSONSnapshot, nullable=False),
-    PrimaryKeyConstraint("tenant_id", "id"),
+    # items are read by invoice (or by contract, below), never by id alone: the key that
+    # finds them is the primary key, and no second index is written per item
+    PrimaryKeyConstraint("tenant_id", "invoice_id", "id"),
     UniqueConstraint("tenant_id", "contract_id", "kind", "ref_id", "period_start", "seq"),
-    Index(None, "tenant_id", "invoice_id"),
 )
 
 credit_balance_entries = Table(
@@ -205,7 +206,7 @@ ledger_entries = Table(
     Column("document_id", String(40), nullable=False),
     Column("memo", String(200), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    PrimaryKeyConstraint("tenant_id", "id"),
+    # postings are read by document or by account, never by id alone (as items, above)
+    PrimaryKeyConstraint("tenant_id", "document_id", "id"),
     Index(None, "tenant_id", "account", "posted_on"),
-    Index(None, "tenant_id", "document_id"),
 )
