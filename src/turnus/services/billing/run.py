@@ -620,8 +620,9 @@ def bill(
     collides with a concurrent run (the unique key of an item) is recomputed once.
 
     ``workers`` > 1 bills batches in that many processes at once. On PostgreSQL they overlap,
-    meeting only at the number counter while a batch writes; on SQLite, which has one writer
-    at a time, they compute batches that this process writes (``_pipelined``). Numbers stay
+    meeting only at the number counter while a batch writes, and this process is one of them
+    (``_in_processes``); on SQLite, which has one writer at a time, they compute batches that
+    this process writes (``_pipelined``). Numbers stay
     gapless; their order follows the batches' commits. ``None`` chooses by ``workers_for``:
     what is due, the database and the machine."""
     with UnitOfWork(engine) as uow:
@@ -641,7 +642,7 @@ def bill(
     if workers > 1 and engine.dialect.name == "sqlite":
         results = _pipelined(engine, job, shared, chunks, workers)
     elif workers > 1:
-        results = _in_processes(engine, job, chunks, workers)
+        results = _in_processes(engine, job, shared, chunks, workers)
     else:
         results = (_bill_chunk(engine, job, shared, chunk) for chunk in chunks)
     try:
@@ -799,17 +800,26 @@ def _process_chunk(chunk: Sequence[Key]) -> RunSummary:
 
 
 def _in_processes(
-    engine: Engine, job: _Job, chunks: Iterator[Sequence[Key]], workers: int
+    engine: Engine, job: _Job, shared: _Context, chunks: Iterator[Sequence[Key]], workers: int
 ) -> Generator[RunSummary, None, None]:
-    """Batches billed side by side in ``workers`` processes, each with one more waiting."""
-    with _processes(engine, job, workers) as executor:
+    """Batches billed side by side in ``workers`` processes: this one and ``workers - 1``
+    started for the run, each of those with one more batch waiting. This process bills a
+    batch whenever it has handed the others theirs, from the start: meanwhile the others
+    start (each imports the code and loads the catalog first, about half a second)."""
+    with _processes(engine, job, workers - 1) as executor:
         running: set[Future[RunSummary]] = set()
         while True:
-            while len(running) < 2 * workers and (chunk := next(chunks, None)) is not None:
+            while len(running) < 2 * (workers - 1) and (chunk := next(chunks, None)) is not None:
                 running.add(executor.submit(_process_chunk, chunk))
-            if not running:
+            own = next(chunks, None)
+            if own is not None:
+                yield _bill_chunk(engine, job, shared, own)
+                done = {future for future in running if future.done()}
+            elif running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+            else:
                 return
-            done, running = wait(running, return_when=FIRST_COMPLETED)
+            running -= done
             for future in done:
                 yield future.result()
 
