@@ -622,9 +622,9 @@ def bill(
     ``workers`` > 1 bills batches in that many processes at once. On PostgreSQL they overlap,
     meeting only at the number counter while a batch writes, and this process is one of them
     (``_in_processes``); on SQLite, which has one writer at a time, they compute batches that
-    this process writes (``_pipelined``). Numbers stay
-    gapless; their order follows the batches' commits. ``None`` chooses by ``workers_for``:
-    what is due, the database and the machine."""
+    this process writes (``_pipelined``). Numbers stay gapless; their order follows the
+    batches' commits. ``None`` chooses by ``workers_for``: what is due, the database and the
+    machine."""
     with UnitOfWork(engine) as uow:
         ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=actor, wall_clock=wall_clock)
         day = _check_until(ctx, until, dry_run)
