@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from turnus.domain.catalog.coupons import ChargeKey, Coupon
 from turnus.domain.catalog.model import (
@@ -142,8 +143,11 @@ class ContractBilling:
     locale: str = "de"  # of the customer: the language of generated line texts
 
 
-@dataclass(frozen=True)
-class LineKey:
+class LineKey(NamedTuple):
+    """What a line bills: reconciliation matches expected and billed lines by it. A named tuple:
+    the engine makes, hashes and compares several per contract and period, and a tuple does
+    that in C (a third of the time of a frozen dataclass)."""
+
     kind: LineKind
     ref_id: str
     period_start: date

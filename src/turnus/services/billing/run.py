@@ -116,10 +116,25 @@ class RunSummary:
 # -- reading --------------------------------------------------------------------------------
 
 
-def billed_for(ctx: TenantContext, contract_ids: Sequence[str]) -> dict[str, list[Billed]]:
-    """What was billed per contract and key: the sum of its items and the latest item."""
+_LINE_KINDS = {kind.value: kind for kind in LineKind}
+# what was billed is reconciled by its tax category (the product kind plays no part there)
+_BILLED_TAX = {category.value: Taxable(category, ProductKind.SERVICE) for category in TaxCategory}
+
+
+def _catalog_amount(data: dict[str, Any] | None) -> int | None:
+    """The amount an item was billed at in the catalog's price mode, where it records one."""
+    return data.get("catalog_amount") if data else None
+
+
+def billed_for(
+    ctx: TenantContext, contract_ids: Sequence[str], decoder: Decoder | None = None
+) -> dict[str, list[Billed]]:
+    """What was billed per contract and key: the sum of its items and the latest item. A
+    contract billed for years has an item per period; the items' ``data`` documents repeat,
+    so they are read as text and each distinct one is parsed once (``decoder``)."""
     if not contract_ids:
         return {}
+    decoder = decoder or Decoder()
     c = invoice_items.c
     statement = (
         ctx.scope.select(
@@ -135,31 +150,39 @@ def billed_for(ctx: TenantContext, contract_ids: Sequence[str]) -> dict[str, lis
             c.service_until,
             c.quantity,
             c.tax_category,
-            c.data,
+            cast(c.data, Text).label("data"),
         )
         .where(one_of(c.contract_id, contract_ids))
         .order_by(c.contract_id, c.seq)
     )
-    sums: dict[tuple[str, LineKey], Billed] = {}
-    for row in ctx.uow.connection.execute(statement):
-        key = LineKey(LineKind(row.kind), row.ref_id, row.period_start)
-        before = sums.get((row.contract_id, key))
-        amount = row.data.get("catalog_amount", row.amount) if row.data else row.amount
-        sums[(row.contract_id, key)] = Billed(
-            key=key,
-            amount=amount + (before.amount if before else 0),
-            last_seq=max(row.seq, before.last_seq if before else 0),
-            description=row.description,
-            service_from=row.service_from,
-            service_until=row.service_until,
-            quantity=row.quantity,
-            tax=Taxable(TaxCategory(row.tax_category), before.tax.product_kind)
-            if before
-            else Taxable(TaxCategory(row.tax_category), ProductKind.SERVICE),
-        )
+    # per contract and key: the sum so far, the highest sequence number and the latest row
+    sums: dict[tuple[str, LineKey], tuple[int, int, Any]] = {}
+    for row in ctx.uow.connection.execute(statement).all():
+        contract_id, kind, ref_id, period_start, seq, amount, *_, data = row
+        catalog = decoder.decode(_catalog_amount, data)
+        if catalog is not None:
+            amount = catalog
+        at = (contract_id, LineKey(_LINE_KINDS[kind], ref_id, period_start))
+        before = sums.get(at)
+        if before is not None:
+            amount += before[0]
+            seq = max(seq, before[1])
+        sums[at] = (amount, seq, row)
     result: dict[str, list[Billed]] = defaultdict(list)
-    for (contract_id, _), billed in sums.items():
-        result[contract_id].append(billed)
+    for (contract_id, key), (amount, last_seq, latest) in sums.items():
+        description, service_from, service_until, quantity, tax_category = latest[6:11]
+        result[contract_id].append(
+            Billed(
+                key=key,
+                amount=amount,
+                last_seq=last_seq,
+                description=description,
+                service_from=service_from,
+                service_until=service_until,
+                quantity=quantity,
+                tax=_BILLED_TAX[tax_category],
+            )
+        )
     return result
 
 
@@ -270,7 +293,7 @@ def compute_batch(
         return computed
     settings = shared.settings
     batch = load_batch(ctx, shared.catalog, rows, shared.decoder)
-    billed = billed_for(ctx, [row["id"] for row in rows])
+    billed = billed_for(ctx, [row["id"] for row in rows], shared.decoder)
     seller = seller_of(shared.tenant, settings)
     now = ctx.now()
     pending: dict[tuple[str, str], list[tuple[str, NewItem]]] = defaultdict(list)
