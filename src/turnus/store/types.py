@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Numeric, String
@@ -54,12 +55,17 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return value if dialect.name == "postgresql" else format(value.normalize(), "f")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        number = Decimal(str(value)).normalize()
-        # normalize() writes 10000 as 1E+4; keep plain notation for whole numbers.
-        exponent = number.as_tuple().exponent
-        return number.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else number
+        return None if value is None else _exact(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _exact(text: str) -> Decimal:
+    """The decimal of ``text``, normalized; remembered (a billing run reads the same few
+    quantities and prices thousands of times, and a ``Decimal`` is immutable)."""
+    number = Decimal(text).normalize()
+    # normalize() writes 10000 as 1E+4; keep plain notation for whole numbers.
+    exponent = number.as_tuple().exponent
+    return number.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else number
 
 
 JSONDoc = JSON().with_variant(JSONB(), "postgresql")

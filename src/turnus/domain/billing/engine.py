@@ -270,18 +270,19 @@ def _due(
 
 def _fees(builder: _Builder, pieces: list[_Piece], paid_start: date) -> None:
     contract = builder.contract
-    lifecycle = contract.lifecycle
     intro_stop: date | None = None
     intro_prices = contract.intro.prices if contract.intro is not None else ()
     if contract.intro is not None and contract.intro.periods > 0 and pieces:
         intro_stop = intro_end(
             paid_start, pieces[0].variant.terms, contract.intro, contract.billing_anchor
         )
+    end = contract.lifecycle.end  # a property derived at each access: read once
     for piece in pieces:
         start = max(piece.start, paid_start)
         if piece.end is not None and start >= piece.end:
             continue
         variant = piece.variant
+        charge_key = ChargeKey(variant.plan_id, variant.id, None)
         for period in _periods(contract.billing_anchor, piece.interval, start, piece.end):
             cover_start = max(period.start, start)
             cover_end = _min_end(period.end, piece.end) or period.end
@@ -308,11 +309,11 @@ def _fees(builder: _Builder, pieces: list[_Piece], paid_start: date) -> None:
                     service_from=cover_start,
                     service_until=cover_end,
                     tax=variant.tax,
-                    charge_key=ChargeKey(variant.plan_id, variant.id, None),
+                    charge_key=charge_key,
                 )
             )
             _pause_fee(builder, piece, period, cover_start, cover_end, due)
-            if lifecycle.end is not None and cover_end >= lifecycle.end:
+            if end is not None and cover_end >= end:
                 break
 
 
