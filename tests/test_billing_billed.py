@@ -104,3 +104,26 @@ def test_items_of_a_key_are_summed_and_the_latest_describes_them(
             )
         },
     }
+
+
+def test_settled_periods_are_not_read(
+    merchant: Merchant, engine: Engine, wall_clock: FixedWallClock
+) -> None:
+    """With ``since``, a contract's items of periods before its day are left out; contracts
+    without a day are read in full."""
+    rows = [
+        item(1, "con_a", "fee", 1, 1000),
+        item(2, "con_a", "fee", 1, 1000, period_start=APRIL),
+        item(3, "con_b", "fee", 1, 990),
+    ]
+    with UnitOfWork(engine) as uow:
+        ctx = TenantContext(
+            uow=uow, tenant_id=merchant.tenant_id, actor=TEST_ACTOR, wall_clock=wall_clock
+        )
+        ctx.scope.insert_many(invoice_items, rows)
+        billed = billed_for(ctx, ["con_a", "con_b"], since={"con_a": APRIL})
+        uow.rollback()
+    assert {c: [b.key.period_start for b in found] for c, found in billed.items()} == {
+        "con_a": [APRIL],
+        "con_b": [MARCH],
+    }

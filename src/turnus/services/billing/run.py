@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import threading
 from collections import defaultdict, deque
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing, contextmanager
@@ -42,6 +42,7 @@ from turnus.domain.billing.model import (
 )
 from turnus.domain.billing.reconcile import reconcile
 from turnus.domain.billing.settings import BillingSettings
+from turnus.domain.billing.settlement import Settlement, reconcile_unsettled, settle
 from turnus.domain.catalog.model import Aggregation, ProductKind, TaxCategory
 from turnus.domain.catalog.usage import UsageEvent, aggregate
 from turnus.domain.contracts.lifecycle import CancellationKind
@@ -127,14 +128,35 @@ def _catalog_amount(data: dict[str, Any] | None) -> int | None:
 
 
 def billed_for(
-    ctx: TenantContext, contract_ids: Sequence[str], decoder: Decoder | None = None
+    ctx: TenantContext,
+    contract_ids: Sequence[str],
+    decoder: Decoder | None = None,
+    since: Mapping[str, date] | None = None,
 ) -> dict[str, list[Billed]]:
-    """What was billed per contract and key: the sum of its items and the latest item. A
-    contract billed for years has an item per period; the items' ``data`` documents repeat,
-    so they are read as text and each distinct one is parsed once (``decoder``)."""
+    """What was billed per contract and key: the sum of its items and the latest item; for
+    the contracts in ``since``, of the periods starting on or after their day only (their
+    settled periods are not read). The items' ``data`` documents repeat, so they are read as
+    text and each distinct one is parsed once (``decoder``)."""
     if not contract_ids:
         return {}
     decoder = decoder or Decoder()
+    since = since or {}
+    by_day: dict[date | None, list[str]] = defaultdict(list)  # contracts share their days
+    for contract_id in contract_ids:
+        by_day[since.get(contract_id)].append(contract_id)
+    result: dict[str, list[Billed]] = defaultdict(list)
+    for day, ids in by_day.items():
+        _add_billed(ctx, ids, day, decoder, result)
+    return result
+
+
+def _add_billed(
+    ctx: TenantContext,
+    contract_ids: Sequence[str],
+    since: date | None,
+    decoder: Decoder,
+    result: dict[str, list[Billed]],
+) -> None:
     c = invoice_items.c
     statement = (
         ctx.scope.select(
@@ -155,6 +177,8 @@ def billed_for(
         .where(one_of(c.contract_id, contract_ids))
         .order_by(c.contract_id, c.seq)
     )
+    if since is not None:
+        statement = statement.where(c.period_start >= since)
     # per contract and key: the sum so far, the highest sequence number and the latest row
     sums: dict[tuple[str, LineKey], tuple[int, int, Any]] = {}
     for row in ctx.uow.connection.execute(statement).all():  # columns as selected above
@@ -168,7 +192,6 @@ def billed_for(
             amount += before[0]
             seq = max(seq, before[1])
         sums[at] = (amount, seq, row)
-    result: dict[str, list[Billed]] = defaultdict(list)
     for (contract_id, key), (amount, last_seq, latest) in sums.items():
         description, service_from, service_until, quantity, tax_category = latest[6:11]
         result[contract_id].append(
@@ -183,11 +206,19 @@ def billed_for(
                 tax=_BILLED_TAX[tax_category],
             )
         )
-    return result
 
 
 def _local(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The aggregated usage of the windows still open, by (component, period start), and the
+    period starts of the windows inside their grace period."""
+
+    used: dict[tuple[str, date], Decimal]
+    in_grace: list[date]
 
 
 def usage_for(
@@ -196,17 +227,25 @@ def usage_for(
     until: date,
     billed: Sequence[Billed],
     grace_days: int,
-) -> dict[tuple[str, date], Decimal]:
+    since: date | None = None,
+) -> Usage:
     """Aggregated usage of the windows still open: due and not yet billed, or billed but
-    still inside the grace period for late events."""
+    still inside the grace period for late events. Windows of periods before ``since`` (the
+    contract's settled periods, all past their grace period) are closed."""
     billed_keys = {b.key for b in billed if b.key.kind is LineKind.USAGE}
     windows: list[UsageWindow] = []
+    in_grace: list[date] = []
     for window in usage_windows(contract, until):
+        if since is not None and window.period_start < since:
+            continue
         key = LineKey(LineKind.USAGE, window.component_id, window.period_start)
-        if key not in billed_keys or (until - window.end).days < grace_days:
+        grace = (until - window.end).days < grace_days
+        if grace:
+            in_grace.append(window.period_start)
+        if key not in billed_keys or grace:
             windows.append(window)
     if not windows:
-        return {}
+        return Usage({}, in_grace)
     zone = ZoneInfo(ctx.clock.timezone)
     start = _local(min(w.start for w in windows), zone)
     end = _local(max(w.end for w in windows), zone)
@@ -230,12 +269,22 @@ def usage_for(
         result[(window.component_id, window.period_start)] = aggregate(
             inside, component.aggregation or Aggregation.SUM
         )
-    return result
+    return Usage(result, in_grace)
 
 
 def _is_withdrawn(contract: ContractBilling) -> bool:
     cancellation = contract.lifecycle.cancellation
     return cancellation is not None and cancellation.kind is CancellationKind.WITHDRAWAL
+
+
+@dataclass(frozen=True)
+class ContractRun:
+    """What billing a contract up to a day adds, when it next has something due, and its
+    settlement afterwards."""
+
+    items: list[NewItem]
+    next_due: date | None
+    settlement: Settlement | None
 
 
 def new_items(
@@ -244,12 +293,33 @@ def new_items(
     until: date,
     billed: Sequence[Billed],
     grace_days: int,
-) -> tuple[list[NewItem], date | None]:
-    """What billing the contract up to ``until`` adds, and when it next has something due."""
-    usage = usage_for(ctx, contract, until, billed, grace_days) if contract.components else {}
-    expected = expected_lines(contract, until, usage)
-    items = reconcile(expected.lines, billed, today=until, withdrawn=_is_withdrawn(contract))
-    return items, expected.next_due
+    settled: Settlement | None = None,
+) -> ContractRun | None:
+    """Bill the contract up to ``until`` in memory. With ``settled``, ``billed`` holds what
+    was billed for the periods after it only, and the result is None when the lines of the
+    settled periods changed: then the contract is billed again in full (without ``settled``)."""
+    since = settled.before if settled is not None else None
+    usage = Usage({}, [])
+    if contract.components:
+        usage = usage_for(ctx, contract, until, billed, grace_days, since)
+    expected = expected_lines(contract, until, usage.used)
+    withdrawn = _is_withdrawn(contract)
+    if settled is None:
+        items = reconcile(expected.lines, billed, today=until, withdrawn=withdrawn)
+    else:
+        found = reconcile_unsettled(
+            expected.lines,
+            billed,
+            settled,
+            today=until,
+            withdrawn=withdrawn,
+            grace_days=grace_days,
+        )
+        if found is None:
+            return None
+        items = found
+    settlement = settle(expected.lines, usage.in_grace, withdrawn=withdrawn, grace_days=grace_days)
+    return ContractRun(items, expected.next_due, settlement)
 
 
 # -- one batch -------------------------------------------------------------------------------
@@ -263,13 +333,65 @@ class _Context:
     decoder: Decoder = field(default_factory=Decoder)
 
 
+_Schedule = tuple[date | None, date | None, str | None]
+
+
+def _schedule_of(row: Mapping[str, Any]) -> _Schedule:
+    return (row["next_billing_date"], row["settled_before"], row["settled_digest"])
+
+
+def _settlement_of(row: Mapping[str, Any]) -> Settlement | None:
+    if row["settled_before"] is None or row["settled_digest"] is None:
+        return None
+    return Settlement(row["settled_before"], row["settled_digest"])
+
+
+def _bill_contracts(
+    ctx: TenantContext,
+    shared: _Context,
+    rows: Sequence[dict[str, Any]],
+    contracts: Sequence[ContractBilling],
+    until: date,
+) -> list[ContractRun]:
+    """Each contract billed up to ``until``: after its settled periods where it has them and
+    they are unchanged, else in full."""
+    grace_days = shared.settings.usage_grace_days
+    settled = [_settlement_of(row) for row in rows]
+    since = {
+        row["id"]: settlement.before
+        for row, settlement in zip(rows, settled, strict=True)
+        if settlement is not None
+    }
+    billed = billed_for(ctx, [row["id"] for row in rows], shared.decoder, since)
+    results: list[ContractRun | None] = [
+        new_items(ctx, contract, until, billed.get(contract.contract_id, []), grace_days, s)
+        for contract, s in zip(contracts, settled, strict=True)
+    ]
+    changed = [i for i, result in enumerate(results) if result is None]
+    if changed:  # settled periods changed (an order backdated into them): in full, once
+        ids = [contracts[i].contract_id for i in changed]
+        log.debug("%d contracts with changed settled periods are billed in full", len(ids))
+        everything = billed_for(ctx, ids, shared.decoder)
+        for i in changed:
+            contract = contracts[i]
+            results[i] = new_items(
+                ctx, contract, until, everything.get(contract.contract_id, []), grace_days
+            )
+    done: list[ContractRun] = []
+    for result in results:
+        assert result is not None  # billed in full: never None
+        done.append(result)
+    return done
+
+
 @dataclass
 class ComputedBatch:
     """What billing a batch writes, computed from what was read (picklable: a pipelined run
     computes batches in other processes)."""
 
     summary: RunSummary
-    next_dates: dict[date | None, list[str]] = field(default_factory=dict)
+    # the contracts whose schedule changes, by (next billing date, settled before, digest)
+    schedules: dict[_Schedule, list[str]] = field(default_factory=dict)
     new_invoices: list[dict[str, Any]] = field(default_factory=list)
     new_rows: list[dict[str, Any]] = field(default_factory=list)
     grown: list[dict[str, Any]] = field(default_factory=list)  # open drafts with more items
@@ -293,20 +415,23 @@ def compute_batch(
         return computed
     settings = shared.settings
     batch = load_batch(ctx, shared.catalog, rows, shared.decoder)
-    billed = billed_for(ctx, [row["id"] for row in rows], shared.decoder)
+    billed = _bill_contracts(ctx, shared, rows, batch.contracts, until)
     seller = seller_of(shared.tenant, settings)
     now = ctx.now()
     pending: dict[tuple[str, str], list[tuple[str, NewItem]]] = defaultdict(list)
-    next_dates: dict[date | None, list[str]] = defaultdict(list)  # next due day -> contracts
-    for row, contract in zip(rows, batch.contracts, strict=True):
-        items, next_due = new_items(
-            ctx, contract, until, billed.get(contract.contract_id, []), settings.usage_grace_days
-        )
-        for item in items:
+    schedules: dict[_Schedule, list[str]] = defaultdict(list)
+    for row, contract, result in zip(rows, batch.contracts, billed, strict=True):
+        for item in result.items:
             pending[(contract.customer_id, contract.currency)].append((contract.contract_id, item))
-        if next_due != row["next_billing_date"]:
-            next_dates[next_due].append(contract.contract_id)
-    computed.next_dates = dict(next_dates)
+        settlement = result.settlement
+        schedule = (
+            result.next_due,
+            settlement.before if settlement is not None else None,
+            settlement.digest if settlement is not None else None,
+        )
+        if schedule != _schedule_of(row):
+            schedules[schedule].append(contract.contract_id)
+    computed.schedules = dict(schedules)
     open_ones = (
         drafts.open_drafts(ctx, sorted({customer for customer, _ in pending}), until)
         if settings.draft_grace_days
@@ -372,13 +497,17 @@ def write_batch(ctx: TenantContext, shared: _Context, computed: ComputedBatch) -
     concurrent batches (``workers``) wait for it."""
     if computed.summary.dry_run:
         return computed.summary
-    # one update per next due day (a batch's contracts share a few)
+    # one update per next due day and settlement (a batch's contracts share a few)
     schedule = billing_schedule.c
-    for next_due, contract_ids in computed.next_dates.items():
+    for (next_due, settled_before, digest), contract_ids in computed.schedules.items():
         ctx.uow.connection.execute(
             ctx.scope.update_statement(billing_schedule)
             .where(one_of(schedule.contract_id, contract_ids))
-            .values(next_billing_date=next_due)
+            .values(
+                next_billing_date=next_due,
+                settled_before=settled_before,
+                settled_digest=digest,
+            )
         )
     for invoice in computed.grown:
         drafts.save_totals(ctx, invoice)
@@ -508,7 +637,13 @@ def due_rows(
     index of every contract each time.) JSON columns come as text (see ``Decoder``)."""
     schedule = billing_schedule.c
     statement = (
-        ctx.scope.select(contracts, *_CONTRACT_COLUMNS, schedule.next_billing_date)
+        ctx.scope.select(
+            contracts,
+            *_CONTRACT_COLUMNS,
+            schedule.next_billing_date,
+            schedule.settled_before,
+            schedule.settled_digest,
+        )
         .join(
             billing_schedule,
             and_(

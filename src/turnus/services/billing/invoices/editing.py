@@ -234,7 +234,8 @@ def add_discount(
 
 def delete_draft(ctx: TenantContext, invoice_id: str) -> None:
     """Delete a draft with its items; the contracts it billed are due again on its billing
-    date, so the next billing run bills what the draft held."""
+    date, so the next billing run bills what the draft held, and their settlements are
+    forgotten (the settled periods lose items: the next run reconciles them in full)."""
     invoice = _lock(ctx, invoice_id)
     if invoice["state"] != "draft":
         raise Conflict(
@@ -258,6 +259,11 @@ def delete_draft(ctx: TenantContext, invoice_id: str) -> None:
                 or_(c.next_billing_date.is_(None), c.next_billing_date > invoice["billing_date"]),
             )
             .values(next_billing_date=invoice["billing_date"])
+        )
+        ctx.uow.connection.execute(
+            ctx.scope.update_statement(billing_schedule)
+            .where(c.contract_id.in_(contract_ids))
+            .values(settled_before=None, settled_digest=None)
         )
     audit.record(
         ctx,
