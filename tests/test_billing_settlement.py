@@ -1,10 +1,11 @@
-"""Settled periods (``turnus.domain.billing.settlement``): reconciling only the periods after a
-contract's settlement adds exactly what reconciling its whole history adds, whatever changes
-reach the contract, however late, and whatever draft is deleted."""
+"""Settled periods (``turnus.domain.billing.settlement``): billing only the periods after a
+contract's settlement adds exactly what billing its whole history adds, whatever changes reach
+the contract, however late or early, with discounts limited to a number of periods, and
+whatever draft is deleted."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,24 +15,20 @@ from hypothesis import strategies as st
 from tests.billing_fixtures import Books, contract, variant
 from tests.test_billing_engine_properties import histories
 from turnus.domain.billing.engine import expected_lines
-from turnus.domain.billing.model import ContractBilling, Line, LineKey, LineKind, NewItem
+from turnus.domain.billing.model import ContractBilling, ContractDiscount, NewItem
 from turnus.domain.billing.reconcile import reconcile
-from turnus.domain.billing.settlement import (
-    Settlement,
-    digest,
-    reconcile_unsettled,
-    settle,
-    unsettled,
-)
+from turnus.domain.billing.settlement import Settlement, fingerprint, settle, usable
+from turnus.domain.catalog.coupons import Coupon, DiscountDuration, DiscountKind
 from turnus.domain.contracts.lifecycle import CancellationKind
 
 GRACE = 3
+ENGINE = "test"
 
 
 @dataclass
 class SettledBooks:
-    """Billing runs as ``turnus bill`` makes them: with the settlement of the last run, reading
-    only what was billed after it."""
+    """Billing runs as ``turnus bill`` makes them: after the settlement of the last run while
+    it holds, reading only what was billed after it."""
 
     books: Books = field(default_factory=Books)
     settlement: Settlement | None = None
@@ -41,24 +38,19 @@ class SettledBooks:
         withdrawn = c.lifecycle.cancellation is not None and (
             c.lifecycle.cancellation.kind is CancellationKind.WITHDRAWAL
         )
-        lines = expected_lines(c, day).lines
-        new = None
-        if self.settlement is not None:
-            since = self.settlement.before
-            recent = [b for b in self.books.billed() if b.key.period_start >= since]
-            new = reconcile_unsettled(
-                lines,
-                recent,
-                self.settlement,
-                today=day,
-                withdrawn=withdrawn,
-                grace_days=GRACE,
-            )
-        if new is None:
+        current = fingerprint(c, grace_days=GRACE, engine_version=ENGINE)
+        settled = usable(self.settlement, day, current)
+        since = settled.before if settled is not None else None
+        if settled is None:
             self.full_runs += 1
-            new = reconcile(lines, self.books.billed(), today=day, withdrawn=withdrawn)
+        expected = expected_lines(
+            c, day, since=since, counted=settled.counted if settled is not None else None
+        )
+        billed = [b for b in self.books.billed() if since is None or b.key.period_start >= since]
+        new = reconcile(expected.lines, billed, today=day, withdrawn=withdrawn)
         self.books.items.extend((day, item) for item in new)
-        self.settlement = settle(lines, (), withdrawn=withdrawn, grace_days=GRACE)
+        found = None if withdrawn else settle(expected, (), previous=settled)
+        self.settlement = Settlement(found[0], current, found[1]) if found is not None else None
         return new
 
     def delete_run(self, day: date) -> None:
@@ -67,20 +59,45 @@ class SettledBooks:
         self.settlement = None
 
 
+def _coupon(duration: DiscountDuration, periods: int | None) -> Coupon:
+    return Coupon(
+        id=f"cpn_{duration.value}",
+        code="SAVE",
+        kind=DiscountKind.PERCENT,
+        percent=Decimal(15),
+        duration=duration,
+        duration_periods=periods if duration is DiscountDuration.REPEATING else None,
+    )
+
+
+@st.composite
+def discounted_histories(draw: st.DrawFn) -> tuple[list[tuple[date, ContractBilling]], date]:
+    """``histories`` whose contract may have a discount from its start or from a later day,
+    for one period, a few or for ever."""
+    states, last = draw(histories())
+    duration = draw(st.sampled_from([None, *DiscountDuration]))
+    if duration is None:
+        return states, last
+    coupon = _coupon(duration, draw(st.integers(1, 4)))
+    starts_on = states[0][0] + timedelta(days=draw(st.sampled_from([0, 0, 20, 45, 100])))
+    discount = ContractDiscount("red_1", coupon, starts_on)
+    return [(since, replace(c, discounts=(discount,))) for since, c in states], last
+
+
 def _state_known_on(
     states: list[tuple[date, ContractBilling]], day: date, lag: int
 ) -> ContractBilling:
     """The contract as a run on ``day`` sees it when changes are entered ``lag`` days after
-    they take effect (backdated orders)."""
+    they take effect (backdated orders), or before (scheduled ones: ``lag`` < 0)."""
     known = [c for since, c in states if since + timedelta(days=lag) <= day]
     return known[-1] if known else states[0][1]
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    histories(),
+    discounted_histories(),
     st.integers(1, 40),
-    st.integers(0, 70),
+    st.integers(-60, 70),
     st.lists(st.booleans(), min_size=40, max_size=40),
 )
 def test_settled_runs_add_what_full_runs_add(history, step: int, lag: int, deletions) -> None:  # type: ignore[no-untyped-def]
@@ -100,74 +117,79 @@ def test_settled_runs_add_what_full_runs_add(history, step: int, lag: int, delet
     final = states[-1][1]
     assert settled.run(final, last) == full.run(final, last)
     assert settled.run(final, last) == []
+    assert sorted(str(i) for _, i in settled.books.items) == sorted(str(i) for _, i in full.items)
 
 
-def test_an_unchanged_contract_is_reconciled_only_after_its_settlement() -> None:
-    plan = variant("m", "19.99")
-    c = contract(date(2027, 1, 1), plan)
+def test_an_unchanged_contract_is_computed_only_after_its_settlement() -> None:
+    c = contract(date(2027, 1, 1), variant("m", "19.99"))
     settled = SettledBooks()
     for month in range(1, 13):
         settled.run(c, date(2027, month, 1))
-    assert settled.full_runs == 1  # only the first: nothing was settled before it
+    # the first two: the first run's only period stays open, so it settles nothing
+    assert settled.full_runs == 2
     assert settled.settlement is not None
-    assert settled.settlement.before == date(2027, 12, 1)
+    assert settled.settlement.before == date(2027, 12, 1)  # the latest period stays open
     assert len(settled.books.items) == 12
+    # the engine computes the open periods alone
+    lines = expected_lines(c, date(2027, 12, 1), since=settled.settlement.before).lines
+    assert [line.key.period_start for line in lines] == [date(2027, 12, 1)]
 
 
-def _line(kind: LineKind, start: date, amount: int) -> Line:
-    return Line(
-        key=LineKey(kind, "ref", start),
-        due=start,
-        amount=amount,
-        quantity=Decimal(1),
-        description="d",
-        service_from=start,
-        service_until=start + timedelta(days=30),
+def test_a_change_of_the_inputs_bills_the_whole_history_once() -> None:
+    plan = variant("m", "19.99")
+    c = contract(date(2027, 1, 1), plan)
+    settled = SettledBooks()
+    for month in range(1, 5):
+        settled.run(c, date(2027, month, 1))
+    assert settled.full_runs == 2
+    cheaper = replace(c, variants={plan.id: variant("m", "9.99")})
+    items = settled.run(cheaper, date(2027, 4, 1))
+    assert sorted(i.amount for i in items) == [-1000] * 4
+    assert settled.full_runs == 3
+    assert settled.run(cheaper, date(2027, 5, 1))[0].amount == 999
+    assert settled.full_runs == 3
+
+
+def test_a_limited_discount_counts_its_settled_periods() -> None:
+    """15 % for three periods, with the periods settled after each monthly run: the fourth
+    period is billed without it."""
+    c = contract(date(2027, 1, 1), variant("m", "50.00"))
+    coupon = _coupon(DiscountDuration.REPEATING, 3)
+    c = replace(c, discounts=(ContractDiscount("red_1", coupon, date(2027, 1, 1)),))
+    settled = SettledBooks()
+    amounts = [sorted(i.amount for i in settled.run(c, date(2027, m, 1))) for m in range(1, 6)]
+    assert amounts == [[-750, 5000]] * 3 + [[5000]] * 2
+    assert settled.full_runs == 2
+    assert settled.settlement is not None and dict(settled.settlement.counted) == {"red_1": 4}
+
+
+def test_settle_leaves_the_latest_period_and_what_is_still_to_fall_due_open() -> None:
+    c = contract(date(2027, 1, 1), variant("m", "19.99"))
+    expected = expected_lines(c, date(2027, 3, 1))
+    assert expected.pending_from == date(2027, 4, 1)
+    assert settle(expected, (), previous=None) == (date(2027, 3, 1), {})
+    assert settle(expected, [date(2027, 2, 1)], previous=None) == (date(2027, 2, 1), {})
+    first = expected_lines(c, date(2027, 1, 1))
+    assert settle(first, (), previous=None) is None  # nothing before the only period
+
+
+def test_a_settlement_is_not_used_for_an_earlier_day_or_other_inputs() -> None:
+    settlement = Settlement(date(2027, 3, 1), "abc")
+    assert usable(settlement, date(2027, 3, 1), "abc") is settlement
+    assert usable(settlement, date(2027, 2, 28), "abc") is None
+    assert usable(settlement, date(2027, 3, 1), "abd") is None
+    assert usable(None, date(2027, 3, 1), "abc") is None
+
+
+def test_the_fingerprint_covers_every_input() -> None:
+    c = contract(date(2027, 1, 1), variant("m", "19.99"))
+    same = fingerprint(c, grace_days=3, engine_version="1")
+    assert (
+        fingerprint(
+            contract(date(2027, 1, 1), variant("m", "19.99")), grace_days=3, engine_version="1"
+        )
+        == same
     )
-
-
-JAN, FEB, MAR = date(2027, 1, 1), date(2027, 2, 1), date(2027, 3, 1)
-
-
-def test_the_settlement_ends_at_the_latest_period_and_before_open_usage() -> None:
-    lines = [_line(LineKind.FEE, JAN, 100), _line(LineKind.FEE, FEB, 100)]
-    assert settle(lines, (), withdrawn=False, grace_days=3) == Settlement(
-        FEB, digest(lines[:1], withdrawn=False, grace_days=3)
-    )
-    assert settle(lines, [JAN], withdrawn=False, grace_days=3) == Settlement(
-        JAN, digest([], withdrawn=False, grace_days=3)
-    )
-    assert settle([], (), withdrawn=False, grace_days=3) is None
-
-
-def test_a_changed_settled_line_asks_for_a_full_reconciliation() -> None:
-    lines = [_line(LineKind.FEE, JAN, 100), _line(LineKind.FEE, FEB, 100)]
-    settlement = settle(lines, (), withdrawn=False, grace_days=3)
-    assert settlement is not None
-    assert unsettled(lines, settlement, withdrawn=False, grace_days=3) == lines[1:]
-    repriced = [_line(LineKind.FEE, JAN, 90), *lines[1:]]
-    assert unsettled(repriced, settlement, withdrawn=False, grace_days=3) is None
-    added = [*lines, _line(LineKind.COMPONENT, JAN, 5)]
-    assert unsettled(added, settlement, withdrawn=False, grace_days=3) is None
-    assert unsettled(lines, settlement, withdrawn=True, grace_days=3) is None
-    assert unsettled(lines, settlement, withdrawn=False, grace_days=4) is None
-
-
-def test_settled_usage_is_not_part_of_the_digest() -> None:
-    """Usage windows before the settlement are closed and left out of later runs' lines."""
-    fee = _line(LineKind.FEE, JAN, 100)
-    usage = _line(LineKind.USAGE, JAN, 40)
-    assert digest([fee, usage], withdrawn=False, grace_days=3) == digest(
-        [fee], withdrawn=False, grace_days=3
-    )
-    assert digest([fee], withdrawn=False, grace_days=3) != digest([], withdrawn=False, grace_days=3)
-
-
-def test_a_late_line_in_a_settled_period_is_billed() -> None:
-    """A line that falls due later in a period already settled (a plan change, ordered in
-    advance, to a yearly plan whose period began before) changes the digest, so it is billed."""
-    lines = [_line(LineKind.FEE, FEB, 100), _line(LineKind.FEE, MAR, 100)]
-    settlement = settle(lines, (), withdrawn=False, grace_days=3)
-    assert settlement is not None and settlement.before == MAR
-    later = [_line(LineKind.FEE, JAN, 500), *lines]
-    assert unsettled(later, settlement, withdrawn=False, grace_days=3) is None
+    assert fingerprint(replace(c, locale="en"), grace_days=3, engine_version="1") != same
+    assert fingerprint(c, grace_days=4, engine_version="1") != same
+    assert fingerprint(c, grace_days=3, engine_version="2") != same

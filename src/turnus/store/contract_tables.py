@@ -60,11 +60,13 @@ billing_schedule = Table(
     Column("contract_id", String(40), nullable=False),
     Column("customer_id", String(40), nullable=False),
     Column("next_billing_date", Date, nullable=True),
-    # The periods before this day are settled: the billing run reconciles only later ones
-    # while the lines expected for them have this digest (``turnus.domain.billing.settlement``).
-    # Whatever takes a contract's invoice items away (deleting a draft) empties both.
+    # The periods before this day are settled: the billing run computes and reconciles only
+    # later ones while the engine's inputs have this fingerprint; the counts: periods counted
+    # by discounts limited to a number of them (``turnus.domain.billing.settlement``).
+    # Whatever takes a contract's invoice items away (deleting a draft) empties all three.
     Column("settled_before", Date, nullable=True),
     Column("settled_digest", String(32), nullable=True),
+    Column("settled_counts", JSONDoc, nullable=True),
     PrimaryKeyConstraint("tenant_id", "contract_id"),
     ForeignKeyConstraint(["tenant_id", "contract_id"], ["contracts.tenant_id", "contracts.id"]),
     Index(None, "tenant_id", "next_billing_date"),

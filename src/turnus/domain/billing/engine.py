@@ -59,6 +59,7 @@ from turnus.domain.catalog.coupons import (
     ActiveDiscount,
     Charge,
     ChargeKey,
+    DiscountDuration,
     apply_discounts,
     discount_active_for_period,
 )
@@ -129,12 +130,25 @@ class _Acc:
 class _Builder:
     contract: ContractBilling
     until: date
+    since: date | None = None  # periods starting before it are settled: no lines for them
     lines: dict[LineKey, _Acc] = field(default_factory=dict)
     next_due: date | None = None
+    pending_from: date | None = None
 
-    def later(self, due: date) -> None:
+    def later(self, due: date, period_start: date) -> None:
+        """Something of the period starting ``period_start`` falls due on ``due``."""
         if self.next_due is None or due < self.next_due:
             self.next_due = due
+        if self.pending_from is None or period_start < self.pending_from:
+            self.pending_from = period_start
+
+    def first_day(self, start: date) -> date:
+        """Where a walk over periods from ``start`` begins: settled periods are skipped."""
+        since = self.since
+        return start if since is None or since <= start else since
+
+    def settled(self, period_start: date) -> bool:
+        return self.since is not None and period_start < self.since
 
     def add(self, acc: _Acc) -> None:
         found = self.lines.get(acc.key)
@@ -283,13 +297,18 @@ def _fees(builder: _Builder, pieces: list[_Piece], paid_start: date) -> None:
             continue
         variant = piece.variant
         charge_key = ChargeKey(variant.plan_id, variant.id, None)
-        for period in _periods(contract.billing_anchor, piece.interval, start, piece.end):
+        first = builder.first_day(start)
+        for period in _periods(contract.billing_anchor, piece.interval, first, piece.end):
             cover_start = max(period.start, start)
             cover_end = _min_end(period.end, piece.end) or period.end
             due = _due(contract, period, cover_start, piece.end)
             if due > builder.until:
-                builder.later(due)
+                builder.later(due, period.start)
                 break
+            if builder.settled(period.start):
+                if end is not None and cover_end >= end:
+                    break
+                continue
             price: Price | None = None
             if piece.first and intro_stop is not None and period.start < intro_stop:
                 price = _in_currency(intro_prices, contract.currency)
@@ -382,13 +401,16 @@ def _components(builder: _Builder, pieces: list[_Piece], paid_start: date) -> No
         if component.charge_type is not ChargeType.RECURRING or segment.quantity <= 0:
             continue
         for piece, start, end in _component_pieces(segment, pieces, floor):
-            for period in _periods(contract.billing_anchor, piece.interval, start, end):
+            first = builder.first_day(start)
+            for period in _periods(contract.billing_anchor, piece.interval, first, end):
                 cover_start = max(period.start, start)
                 cover_end = _min_end(period.end, end) or period.end
                 due = _due(contract, period, cover_start, piece.end)
                 if due > builder.until:
-                    builder.later(due)
+                    builder.later(due, period.start)
                     break
+                if builder.settled(period.start):
+                    continue
                 price = _price(
                     component.prices,
                     contract.currency,
@@ -437,9 +459,12 @@ def _keep_maximum(
         kept.service_until = max(kept.service_until, acc.service_until)
 
 
-def usage_windows(contract: ContractBilling, until: date) -> list[UsageWindow]:
+def usage_windows(
+    contract: ContractBilling, until: date, since: date | None = None
+) -> list[UsageWindow]:
     """The periods of metered components due on or before ``until``, with the days whose
-    usage counts (the component's segments within the period, up to the contract's end)."""
+    usage counts (the component's segments within the period, up to the contract's end);
+    with ``since``, of the periods starting on or after it."""
     lifecycle = contract.lifecycle
     if lifecycle.cancellation is not None and (
         lifecycle.cancellation.kind is CancellationKind.WITHDRAWAL
@@ -454,10 +479,13 @@ def usage_windows(contract: ContractBilling, until: date) -> list[UsageWindow]:
         if component.charge_type is not ChargeType.METERED:
             continue
         for piece, start, end in _component_pieces(segment, pieces, lifecycle.start):
-            for period in _periods(contract.billing_anchor, piece.interval, start, end):
+            first = start if since is None or since <= start else since
+            for period in _periods(contract.billing_anchor, piece.interval, first, end):
                 due = min(period.end, piece.end) if piece.end is not None else period.end
                 if due > until:
                     break
+                if since is not None and period.start < since:
+                    continue
                 window_start = max(period.start, start)
                 window_end = _min_end(period.end, end) or period.end
                 found = windows.get((component.id, period.start))
@@ -481,11 +509,14 @@ def _usage(
         if component.charge_type is not ChargeType.METERED:
             continue
         for piece, start, end in _component_pieces(segment, pieces, contract.lifecycle.start):
-            for period in _periods(contract.billing_anchor, piece.interval, start, end):
+            first = builder.first_day(start)
+            for period in _periods(contract.billing_anchor, piece.interval, first, end):
                 due = min(period.end, piece.end) if piece.end is not None else period.end
                 if due > builder.until:
-                    builder.later(due)
+                    builder.later(due, period.start)
                     break
+                if builder.settled(period.start):
+                    continue
                 key = LineKey(LineKind.USAGE, component.id, period.start)
                 if key in builder.lines or (component.id, period.start) not in usage:
                     continue  # counted once per period; windows not given are settled
@@ -518,9 +549,9 @@ def _one_offs(builder: _Builder, pieces: list[_Piece]) -> None:
     lifecycle = contract.lifecycle
     start = lifecycle.start
     if start > builder.until:
-        builder.later(start)
+        builder.later(start, start)
         return
-    if pieces:
+    if pieces and not builder.settled(start):
         plan_id = pieces[0].variant.plan_id
         setup = _in_currency(contract.setup_fee, contract.currency)
         if setup is not None:
@@ -557,7 +588,9 @@ def _one_offs(builder: _Builder, pieces: list[_Piece]) -> None:
         if lifecycle.end is not None and day >= lifecycle.end:
             continue
         if day > builder.until:
-            builder.later(day)
+            builder.later(day, day)
+            continue
+        if builder.settled(day):
             continue
         component = contract.components[segment.ref_id]
         price = _price(component.prices, contract.currency, lifecycle.concluded_on, day)
@@ -605,7 +638,16 @@ def _finish(acc: _Acc) -> Line:
     )
 
 
-def _discounts(contract: ContractBilling, lines: list[Line]) -> list[Line]:
+def _discounts(
+    contract: ContractBilling,
+    lines: list[Line],
+    counted_before: Mapping[str, int],
+    counted_periods: dict[str, tuple[date, ...]],
+) -> list[Line]:
+    """The discount lines of the periods of ``lines``. A discount limited to a number of
+    periods counts them from ``counted_before`` (the periods it counted before those of
+    ``lines``, when earlier periods are settled) and records the periods it counts now in
+    ``counted_periods``."""
     if not contract.discounts:
         return []
     by_period: dict[date, list[Line]] = {}
@@ -614,7 +656,9 @@ def _discounts(contract: ContractBilling, lines: list[Line]) -> list[Line]:
             by_period.setdefault(line.key.period_start, []).append(line)
     active: dict[date, list[ActiveDiscount]] = {}
     for discount in contract.discounts:
-        counted = 0
+        counted = counted_before.get(discount.id, 0)
+        limited = discount.coupon.duration is not DiscountDuration.FOREVER
+        periods: list[date] = []
         for start in sorted(by_period):
             period_end = max(line.service_until or line.service_from for line in by_period[start])
             if period_end <= discount.starts_on:
@@ -628,6 +672,10 @@ def _discounts(contract: ContractBilling, lines: list[Line]) -> list[Line]:
                     ActiveDiscount(discount.id, discount.coupon, discount.order)
                 )
             counted += 1
+            if limited:
+                periods.append(start)
+        if limited:
+            counted_periods[discount.id] = tuple(periods)
     labels = {d.id: d.label or d.coupon.code for d in contract.discounts}
     result: list[Line] = []
     for start, discounts in sorted(active.items()):
@@ -691,17 +739,26 @@ def expected_lines(
     contract: ContractBilling,
     until: date,
     usage: Mapping[tuple[str, date], Decimal] | None = None,
+    *,
+    since: date | None = None,
+    counted: Mapping[str, int] | None = None,
 ) -> Expected:
     """Every line due on or before ``until``, and the next day something more falls due.
 
     ``usage`` holds the aggregated usage per (component id, period start) for the windows of
     :func:`usage_windows` that are still open; periods it leaves out are settled and produce
-    no usage line (reconciliation leaves their billed usage alone)."""
+    no usage line (reconciliation leaves their billed usage alone).
+
+    ``since``: only the lines of periods starting on or after it (the earlier ones are settled,
+    see :mod:`turnus.domain.billing.settlement`), with ``counted`` the periods each discount
+    limited to a number of periods counted before it. The lines are exactly those of the whole
+    history from that day on, as long as no line of an earlier period was still to fall due
+    when the settlement was made. A withdrawn contract is always computed whole."""
     lifecycle = contract.lifecycle
     cancellation = lifecycle.cancellation
     if cancellation is not None and cancellation.kind is CancellationKind.WITHDRAWAL:
         return _withdrawn(contract, until)
-    builder = _Builder(contract, until)
+    builder = _Builder(contract, until, since)
     pieces = _pieces(contract, lifecycle.end)
     _one_offs(builder, pieces)
     if contract.lifecycle.start <= until:
@@ -709,6 +766,7 @@ def expected_lines(
         _components(builder, pieces, lifecycle.paid_start)
         _usage(builder, pieces, usage or {})
     lines = [_finish(acc) for acc in builder.lines.values()]
-    lines.extend(_discounts(contract, lines))
+    counted_periods: dict[str, tuple[date, ...]] = {}
+    lines.extend(_discounts(contract, lines, counted or {}, counted_periods))
     lines.sort(key=lambda line: (line.key.period_start, line.key.kind, line.key.ref_id))
-    return Expected(tuple(lines), builder.next_due)
+    return Expected(tuple(lines), builder.next_due, builder.pending_from, counted_periods)

@@ -212,3 +212,8 @@ class UsageWindow:
 class Expected:
     lines: tuple[Line, ...]
     next_due: date | None  # the first day something more becomes due; None: nothing more
+    # the earliest period a line not yet due belongs to (its lines may still grow); None: none
+    pending_from: date | None = None
+    # per discount limited to a number of periods: the periods it counted, from the first
+    # period computed on
+    counted: Mapping[str, tuple[date, ...]] = field(default_factory=dict)

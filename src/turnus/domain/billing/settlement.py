@@ -1,107 +1,88 @@
-"""Settled periods: the part of a contract's history its reconciliation need not read again.
+"""Settled periods: the part of a contract's history its billing need not compute again.
 
 Reconciliation compares every line expected since a contract's start with every item billed
-for it, so a run's work per contract would grow with the contract's age. But once a run has
-reconciled a contract, the items of its earlier periods equal the lines expected for them, and
-stay equal for as long as those lines do not change: only billing runs write a contract's items,
-and a deleted draft, the one thing that takes items away, forgets the settlement.
+for it, so without settlements a run's work per contract grows with the contract's age. But
+once a run has reconciled a contract, the items of its earlier periods equal the lines expected
+for them, and those lines cannot change while the engine's inputs stay the same:
 
-So a run keeps, per contract, a ``Settlement``: the day before which the contract's periods are
-settled, and a digest of the lines expected for them. A later run still computes every line,
-but compares those of the settled periods with the digest only, and reads and reconciles the
-items of the later periods alone. Any change of a settled line (an order backdated into those
-periods, a new price version, a withdrawal) gives another digest, and that contract is
-reconciled in full, once; a line that becomes due later in a settled period does the same.
+- a line's amount depends on the contract's dated facts alone, not on the day billed up to;
+- the periods settled end before the first period that still has something to fall due and
+  before the first usage window still inside its grace period (later windows take no events);
+- only billing runs write a contract's items, and a deleted draft, the one thing that takes
+  items away, forgets the settlement.
 
-Metered usage: the settled day never lies after the start of a usage window still inside its
-grace period, so the windows before it are closed (no event is accepted for them any more) and
-left out, as a run leaves out usage it has settled. Their lines are not in the digest; the grace
-period and whether the contract was withdrawn (which reverses settled usage too) are.
+So a run keeps, per contract, a ``Settlement``: the day before which the contract's periods
+are settled, a fingerprint of the engine's inputs (the contract with everything that prices
+it, the usage grace period, and the version of the engine's code), and how many periods each
+discount limited to a number of periods has counted before that day. While the fingerprint
+holds, a later run computes only the lines of the later periods and reads only their items;
+any change of the inputs (an order, a price, a discount, a withdrawal, a new release of the
+engine) gives another fingerprint, and that contract is billed in full, once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from hashlib import blake2b
 
-from turnus.domain.billing.model import Billed, Line, LineKind, NewItem
-from turnus.domain.billing.reconcile import reconcile
-
-# Bumped whenever what the digest covers changes: every stored settlement then mismatches and
-# is made again by one full reconciliation.
-_DIGEST_VERSION = "1"
+from turnus.domain.billing.model import ContractBilling, Expected
 
 
 @dataclass(frozen=True)
 class Settlement:
-    """Periods starting before ``before`` are settled; ``digest``: of their expected lines."""
+    """Periods starting before ``before`` are settled while the engine's inputs have the
+    ``fingerprint``; ``counted``: the periods each discount limited to a number of periods
+    counted before ``before`` (by discount id; the others are not listed)."""
 
     before: date
-    digest: str
+    fingerprint: str
+    counted: Mapping[str, int] = field(default_factory=dict)
 
 
-def digest(lines: Iterable[Line], *, withdrawn: bool, grace_days: int) -> str:
-    """A digest of what reconciliation reads of ``lines`` (key and amount), in their order."""
-    text = "\n".join(
-        f"{line.key.kind.value}\t{line.key.ref_id}\t{line.key.period_start.isoformat()}"
-        f"\t{line.amount}"
-        for line in lines
-        if line.key.kind is not LineKind.USAGE
-    )
-    header = f"{_DIGEST_VERSION}\t{int(withdrawn)}\t{grace_days}\n"
-    return blake2b((header + text).encode(), digest_size=16).hexdigest()
+def fingerprint(contract: ContractBilling, *, grace_days: int, engine_version: str) -> str:
+    """A digest of everything the lines of a contract are computed from. The dataclasses'
+    ``repr`` shows every field that takes part in equality (a price schedule's memo of
+    lookups does not), so equal inputs give equal text."""
+    text = f"{engine_version}\t{grace_days}\n{contract!r}"
+    return blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def usable(settlement: Settlement | None, until: date, current: str) -> Settlement | None:
+    """The settlement, if it holds for billing up to ``until`` with inputs of fingerprint
+    ``current`` (a run for an earlier day than the settled one computes the whole history)."""
+    if settlement is None or settlement.fingerprint != current or until < settlement.before:
+        return None
+    return settlement
 
 
 def settle(
-    lines: Sequence[Line],
-    open_usage: Iterable[date],
+    expected: Expected,
+    usage_in_grace: Iterable[date],
     *,
-    withdrawn: bool,
-    grace_days: int,
-) -> Settlement | None:
-    """The settlement after reconciling ``lines`` (all expected lines, in the engine's order):
-    every period before the latest one billed, and before the first usage window still open
-    (``open_usage``: the period starts of windows inside their grace period). None when
-    nothing is billed."""
-    if not lines:
+    previous: Settlement | None,
+) -> tuple[date, dict[str, int]] | None:
+    """The day before which the periods are settled once the lines of ``expected`` are billed,
+    and the limited discounts' counts before it; None when nothing is settled. ``expected``
+    was computed after ``previous`` (its lines start on ``previous.before``), or whole
+    without it; ``usage_in_grace``: the period starts of the usage windows still inside their
+    grace period. The latest period billed stays open, so a contract billed once for the first
+    time settles nothing."""
+    starts = [line.key.period_start for line in expected.lines]
+    if not starts:
+        return (previous.before, dict(previous.counted)) if previous is not None else None
+    candidates = [max(starts), *usage_in_grace]
+    if expected.pending_from is not None:
+        candidates.append(expected.pending_from)
+    before = min(candidates)
+    if previous is not None and before < previous.before:
+        return None  # not expected to happen: then the next run computes the whole history
+    if previous is None and before <= min(starts):
         return None
-    before = min([max(line.key.period_start for line in lines), *open_usage])
-    settled = [line for line in lines if line.key.period_start < before]
-    return Settlement(before, digest(settled, withdrawn=withdrawn, grace_days=grace_days))
-
-
-def unsettled(
-    lines: Sequence[Line],
-    settlement: Settlement,
-    *,
-    withdrawn: bool,
-    grace_days: int,
-) -> list[Line] | None:
-    """The lines of the periods from ``settlement.before`` on, or None when a line of the
-    settled periods is not what it was (the contract must be reconciled in full)."""
-    settled: list[Line] = []
-    recent: list[Line] = []
-    for line in lines:
-        (settled if line.key.period_start < settlement.before else recent).append(line)
-    if digest(settled, withdrawn=withdrawn, grace_days=grace_days) != settlement.digest:
-        return None
-    return recent
-
-
-def reconcile_unsettled(
-    lines: Sequence[Line],
-    recent_billed: Iterable[Billed],
-    settlement: Settlement,
-    *,
-    today: date,
-    withdrawn: bool,
-    grace_days: int,
-) -> list[NewItem] | None:
-    """``reconcile`` of the periods after ``settlement`` alone (``recent_billed``: what was
-    billed for them), or None when the settled periods changed."""
-    recent = unsettled(lines, settlement, withdrawn=withdrawn, grace_days=grace_days)
-    if recent is None:
-        return None
-    return reconcile(recent, recent_billed, today=today, withdrawn=withdrawn)
+    counted = dict(previous.counted) if previous is not None else {}
+    for discount_id, periods in expected.counted.items():
+        more = sum(1 for start in periods if start < before)
+        if more:
+            counted[discount_id] = counted.get(discount_id, 0) + more
+    return before, counted

@@ -42,13 +42,13 @@ from turnus.domain.billing.model import (
 )
 from turnus.domain.billing.reconcile import reconcile
 from turnus.domain.billing.settings import BillingSettings
-from turnus.domain.billing.settlement import Settlement, reconcile_unsettled, settle
+from turnus.domain.billing.settlement import Settlement, fingerprint, settle, usable
 from turnus.domain.catalog.model import Aggregation, ProductKind, TaxCategory
 from turnus.domain.catalog.usage import UsageEvent, aggregate
 from turnus.domain.contracts.lifecycle import CancellationKind
 from turnus.domain.errors import ValidationFailed
 from turnus.services import tenants
-from turnus.services.billing import drafts, numbering, runs
+from turnus.services.billing import drafts, numbering, runs, settlements
 from turnus.services.billing import settings as billing_settings
 from turnus.services.billing.documents import (
     Finalization,
@@ -287,6 +287,10 @@ class ContractRun:
     settlement: Settlement | None
 
 
+def _fingerprint(contract: ContractBilling, grace_days: int) -> str:
+    return fingerprint(contract, grace_days=grace_days, engine_version=settlements.engine_version())
+
+
 def new_items(
     ctx: TenantContext,
     contract: ContractBilling,
@@ -294,31 +298,28 @@ def new_items(
     billed: Sequence[Billed],
     grace_days: int,
     settled: Settlement | None = None,
-) -> ContractRun | None:
-    """Bill the contract up to ``until`` in memory. With ``settled``, ``billed`` holds what
-    was billed for the periods after it only, and the result is None when the lines of the
-    settled periods changed: then the contract is billed again in full (without ``settled``)."""
+) -> ContractRun:
+    """Bill the contract up to ``until`` in memory. With ``settled``, a settlement that holds
+    (``settlement.usable``), only the periods after it are computed, and ``billed`` holds what
+    was billed for them."""
     since = settled.before if settled is not None else None
     usage = Usage({}, [])
     if contract.components:
         usage = usage_for(ctx, contract, until, billed, grace_days, since)
-    expected = expected_lines(contract, until, usage.used)
+    expected = expected_lines(
+        contract,
+        until,
+        usage.used,
+        since=since,
+        counted=settled.counted if settled is not None else None,
+    )
     withdrawn = _is_withdrawn(contract)
-    if settled is None:
-        items = reconcile(expected.lines, billed, today=until, withdrawn=withdrawn)
-    else:
-        found = reconcile_unsettled(
-            expected.lines,
-            billed,
-            settled,
-            today=until,
-            withdrawn=withdrawn,
-            grace_days=grace_days,
-        )
-        if found is None:
-            return None
-        items = found
-    settlement = settle(expected.lines, usage.in_grace, withdrawn=withdrawn, grace_days=grace_days)
+    items = reconcile(expected.lines, billed, today=until, withdrawn=withdrawn)
+    found = None if withdrawn else settle(expected, usage.in_grace, previous=settled)
+    settlement = None
+    if found is not None:
+        current = settled.fingerprint if settled is not None else _fingerprint(contract, grace_days)
+        settlement = Settlement(found[0], current, found[1])
     return ContractRun(items, expected.next_due, settlement)
 
 
@@ -333,19 +334,6 @@ class _Context:
     decoder: Decoder = field(default_factory=Decoder)
 
 
-_Schedule = tuple[date | None, date | None, str | None]
-
-
-def _schedule_of(row: Mapping[str, Any]) -> _Schedule:
-    return (row["next_billing_date"], row["settled_before"], row["settled_digest"])
-
-
-def _settlement_of(row: Mapping[str, Any]) -> Settlement | None:
-    if row["settled_before"] is None or row["settled_digest"] is None:
-        return None
-    return Settlement(row["settled_before"], row["settled_digest"])
-
-
 def _bill_contracts(
     ctx: TenantContext,
     shared: _Context,
@@ -353,35 +341,25 @@ def _bill_contracts(
     contracts: Sequence[ContractBilling],
     until: date,
 ) -> list[ContractRun]:
-    """Each contract billed up to ``until``: after its settled periods where it has them and
-    they are unchanged, else in full."""
+    """Each contract billed up to ``until``: after its settled periods where its settlement
+    holds, else from its start."""
     grace_days = shared.settings.usage_grace_days
-    settled = [_settlement_of(row) for row in rows]
+    settled: list[Settlement | None] = []
+    for row, contract in zip(rows, contracts, strict=True):
+        stored = settlements.stored(row)
+        if stored is not None:
+            stored = usable(stored, until, _fingerprint(contract, grace_days))
+        settled.append(stored)
     since = {
-        row["id"]: settlement.before
-        for row, settlement in zip(rows, settled, strict=True)
-        if settlement is not None
+        contract.contract_id: s.before
+        for contract, s in zip(contracts, settled, strict=True)
+        if s is not None
     }
     billed = billed_for(ctx, [row["id"] for row in rows], shared.decoder, since)
-    results: list[ContractRun | None] = [
+    return [
         new_items(ctx, contract, until, billed.get(contract.contract_id, []), grace_days, s)
         for contract, s in zip(contracts, settled, strict=True)
     ]
-    changed = [i for i, result in enumerate(results) if result is None]
-    if changed:  # settled periods changed (an order backdated into them): in full, once
-        ids = [contracts[i].contract_id for i in changed]
-        log.debug("%d contracts with changed settled periods are billed in full", len(ids))
-        everything = billed_for(ctx, ids, shared.decoder)
-        for i in changed:
-            contract = contracts[i]
-            results[i] = new_items(
-                ctx, contract, until, everything.get(contract.contract_id, []), grace_days
-            )
-    done: list[ContractRun] = []
-    for result in results:
-        assert result is not None  # billed in full: never None
-        done.append(result)
-    return done
 
 
 @dataclass
@@ -390,8 +368,9 @@ class ComputedBatch:
     computes batches in other processes)."""
 
     summary: RunSummary
-    # the contracts whose schedule changes, by (next billing date, settled before, digest)
-    schedules: dict[_Schedule, list[str]] = field(default_factory=dict)
+    next_dates: dict[date | None, list[str]] = field(default_factory=dict)  # day -> contracts
+    # the contracts whose settlement changes (each has a fingerprint of its own)
+    settled: dict[str, Settlement | None] = field(default_factory=dict)
     new_invoices: list[dict[str, Any]] = field(default_factory=list)
     new_rows: list[dict[str, Any]] = field(default_factory=list)
     grown: list[dict[str, Any]] = field(default_factory=list)  # open drafts with more items
@@ -419,19 +398,15 @@ def compute_batch(
     seller = seller_of(shared.tenant, settings)
     now = ctx.now()
     pending: dict[tuple[str, str], list[tuple[str, NewItem]]] = defaultdict(list)
-    schedules: dict[_Schedule, list[str]] = defaultdict(list)
+    next_dates: dict[date | None, list[str]] = defaultdict(list)
     for row, contract, result in zip(rows, batch.contracts, billed, strict=True):
         for item in result.items:
             pending[(contract.customer_id, contract.currency)].append((contract.contract_id, item))
-        settlement = result.settlement
-        schedule = (
-            result.next_due,
-            settlement.before if settlement is not None else None,
-            settlement.digest if settlement is not None else None,
-        )
-        if schedule != _schedule_of(row):
-            schedules[schedule].append(contract.contract_id)
-    computed.schedules = dict(schedules)
+        if result.next_due != row["next_billing_date"]:
+            next_dates[result.next_due].append(contract.contract_id)
+        if result.settlement != settlements.stored(row):
+            computed.settled[contract.contract_id] = result.settlement
+    computed.next_dates = dict(next_dates)
     open_ones = (
         drafts.open_drafts(ctx, sorted({customer for customer, _ in pending}), until)
         if settings.draft_grace_days
@@ -497,17 +472,22 @@ def write_batch(ctx: TenantContext, shared: _Context, computed: ComputedBatch) -
     concurrent batches (``workers``) wait for it."""
     if computed.summary.dry_run:
         return computed.summary
-    # one update per next due day and settlement (a batch's contracts share a few)
+    # one update per next due day (a batch's contracts share a few)
     schedule = billing_schedule.c
-    for (next_due, settled_before, digest), contract_ids in computed.schedules.items():
+    for next_due, contract_ids in computed.next_dates.items():
         ctx.uow.connection.execute(
             ctx.scope.update_statement(billing_schedule)
             .where(one_of(schedule.contract_id, contract_ids))
-            .values(
-                next_billing_date=next_due,
-                settled_before=settled_before,
-                settled_digest=digest,
-            )
+            .values(next_billing_date=next_due)
+        )
+    if computed.settled:
+        ctx.scope.update_many(
+            billing_schedule,
+            "contract_id",
+            [
+                {"contract_id": contract_id, **settlements.columns(settlement)}
+                for contract_id, settlement in computed.settled.items()
+            ],
         )
     for invoice in computed.grown:
         drafts.save_totals(ctx, invoice)
@@ -643,6 +623,7 @@ def due_rows(
             schedule.next_billing_date,
             schedule.settled_before,
             schedule.settled_digest,
+            schedule.settled_counts,
         )
         .join(
             billing_schedule,

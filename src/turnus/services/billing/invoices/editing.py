@@ -15,6 +15,7 @@ from turnus.domain.catalog.model import ProductKind, TaxCategory
 from turnus.domain.errors import Conflict, ValidationFailed
 from turnus.domain.money import round_half_up
 from turnus.services import audit
+from turnus.services.billing import settlements
 from turnus.services.billing.documents import (
     buyer_of,
     item_row,
@@ -263,7 +264,7 @@ def delete_draft(ctx: TenantContext, invoice_id: str) -> None:
         ctx.uow.connection.execute(
             ctx.scope.update_statement(billing_schedule)
             .where(c.contract_id.in_(contract_ids))
-            .values(settled_before=None, settled_digest=None)
+            .values(settlements.columns(None))
         )
     audit.record(
         ctx,

@@ -1,7 +1,7 @@
 """Billing schedule: each contract's settled periods (``turnus.domain.billing.settlement``).
 
-``settled_before`` and ``settled_digest`` are empty for every contract at first: the next run
-reconciles each contract in full, as before, and settles it.
+``settled_before``, ``settled_digest`` and ``settled_counts`` are empty for every contract at
+first: the next run bills each contract in full, as before, and settles it.
 
 Revision ID: 0013
 Revises: 0012
@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from turnus.store.types import JSONDoc
+
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
@@ -23,9 +25,11 @@ def upgrade() -> None:
     with op.batch_alter_table("billing_schedule") as batch:
         batch.add_column(sa.Column("settled_before", sa.Date(), nullable=True))
         batch.add_column(sa.Column("settled_digest", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("settled_counts", JSONDoc, nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("billing_schedule") as batch:
+        batch.drop_column("settled_counts")
         batch.drop_column("settled_digest")
         batch.drop_column("settled_before")
