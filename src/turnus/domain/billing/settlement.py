@@ -67,18 +67,20 @@ def settle(
     and the limited discounts' counts before it; None when nothing is settled. ``expected``
     was computed after ``previous`` (its lines start on ``previous.before``), or whole
     without it; ``usage_in_grace``: the period starts of the usage windows still inside their
-    grace period. The latest period billed stays open, so a contract billed once for the first
+    grace period. The latest period billed stays open, so a contract billed for the first
     time settles nothing."""
-    starts = [line.key.period_start for line in expected.lines]
-    if not starts:
+    lines = expected.lines  # in the order of their periods
+    if not lines:
         return (previous.before, dict(previous.counted)) if previous is not None else None
-    candidates = [max(starts), *usage_in_grace]
-    if expected.pending_from is not None:
-        candidates.append(expected.pending_from)
-    before = min(candidates)
+    first, latest = lines[0].key.period_start, lines[-1].key.period_start
+    if previous is None and first == latest:
+        return None  # one period, and it stays open
+    before = min((latest, *usage_in_grace))
+    if expected.pending_from is not None and expected.pending_from < before:
+        before = expected.pending_from
     if previous is not None and before < previous.before:
         return None  # not expected to happen: then the next run computes the whole history
-    if previous is None and before <= min(starts):
+    if previous is None and before <= first:
         return None
     counted = dict(previous.counted) if previous is not None else {}
     for discount_id, periods in expected.counted.items():

@@ -24,7 +24,8 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, ColumnElement, Connection, Engine, Text, and_, cast, func, or_
@@ -212,13 +213,15 @@ def _local(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
-@dataclass(frozen=True)
-class Usage:
+class Usage(NamedTuple):
     """The aggregated usage of the windows still open, by (component, period start), and the
     period starts of the windows inside their grace period."""
 
-    used: dict[tuple[str, date], Decimal]
-    in_grace: list[date]
+    used: Mapping[tuple[str, date], Decimal]
+    in_grace: Sequence[date]
+
+
+_NO_USAGE = Usage(MappingProxyType({}), ())
 
 
 def usage_for(
@@ -245,7 +248,7 @@ def usage_for(
         if key not in billed_keys or grace:
             windows.append(window)
     if not windows:
-        return Usage({}, in_grace)
+        return Usage(_NO_USAGE.used, in_grace)
     zone = ZoneInfo(ctx.clock.timezone)
     start = _local(min(w.start for w in windows), zone)
     end = _local(max(w.end for w in windows), zone)
@@ -277,10 +280,9 @@ def _is_withdrawn(contract: ContractBilling) -> bool:
     return cancellation is not None and cancellation.kind is CancellationKind.WITHDRAWAL
 
 
-@dataclass(frozen=True)
-class ContractRun:
+class ContractRun(NamedTuple):
     """What billing a contract up to a day adds, when it next has something due, and its
-    settlement afterwards."""
+    settlement afterwards (a named tuple: one per contract, made cheaply)."""
 
     items: list[NewItem]
     next_due: date | None
@@ -303,7 +305,7 @@ def new_items(
     (``settlement.usable``), only the periods after it are computed, and ``billed`` holds what
     was billed for them."""
     since = settled.before if settled is not None else None
-    usage = Usage({}, [])
+    usage = _NO_USAGE
     if contract.components:
         usage = usage_for(ctx, contract, until, billed, grace_days, since)
     expected = expected_lines(
