@@ -19,6 +19,7 @@ from turnus.domain.billing.model import ContractBilling, ContractDiscount, NewIt
 from turnus.domain.billing.reconcile import reconcile
 from turnus.domain.billing.settlement import Settlement, fingerprint, settle, usable
 from turnus.domain.catalog.coupons import Coupon, DiscountDuration, DiscountKind
+from turnus.domain.catalog.model import BillingTiming
 from turnus.domain.contracts.lifecycle import CancellationKind
 
 GRACE = 3
@@ -125,14 +126,14 @@ def test_an_unchanged_contract_is_computed_only_after_its_settlement() -> None:
     settled = SettledBooks()
     for month in range(1, 13):
         settled.run(c, date(2027, month, 1))
-    # the first two: the first run's only period stays open, so it settles nothing
+    # the first two: a contract billed for one period only settles nothing
     assert settled.full_runs == 2
     assert settled.settlement is not None
-    assert settled.settlement.before == date(2027, 12, 1)  # the latest period stays open
+    assert settled.settlement.before == date(2028, 1, 1)  # every period billed is settled
     assert len(settled.books.items) == 12
-    # the engine computes the open periods alone
-    lines = expected_lines(c, date(2027, 12, 1), since=settled.settlement.before).lines
-    assert [line.key.period_start for line in lines] == [date(2027, 12, 1)]
+    # the engine computes the periods after the settlement alone
+    lines = expected_lines(c, date(2028, 1, 1), since=settled.settlement.before).lines
+    assert [line.key.period_start for line in lines] == [date(2028, 1, 1)]
 
 
 def test_a_change_of_the_inputs_bills_the_whole_history_once() -> None:
@@ -160,17 +161,23 @@ def test_a_limited_discount_counts_its_settled_periods() -> None:
     amounts = [sorted(i.amount for i in settled.run(c, date(2027, m, 1))) for m in range(1, 6)]
     assert amounts == [[-750, 5000]] * 3 + [[5000]] * 2
     assert settled.full_runs == 2
-    assert settled.settlement is not None and dict(settled.settlement.counted) == {"red_1": 4}
+    assert settled.settlement is not None and dict(settled.settlement.counted) == {"red_1": 5}
 
 
-def test_settle_leaves_the_latest_period_and_what_is_still_to_fall_due_open() -> None:
-    c = contract(date(2027, 1, 1), variant("m", "19.99"))
-    expected = expected_lines(c, date(2027, 3, 1))
-    assert expected.pending_from == date(2027, 4, 1)
+def test_settle_leaves_open_what_is_still_to_fall_due_and_usage_in_grace() -> None:
+    c = contract(date(2027, 1, 1), variant("m", "19.99"), timing=BillingTiming.IN_ARREARS)
+    expected = expected_lines(c, date(2027, 3, 1))  # January and February, in arrears
+    assert expected.pending_from == date(2027, 3, 1)
     assert settle(expected, (), previous=None) == (date(2027, 3, 1), {})
     assert settle(expected, [date(2027, 2, 1)], previous=None) == (date(2027, 2, 1), {})
-    first = expected_lines(c, date(2027, 1, 1))
-    assert settle(first, (), previous=None) is None  # nothing before the only period
+    first = expected_lines(c, date(2027, 2, 1))
+    assert settle(first, (), previous=None) is None  # one period billed: nothing settled
+    ended = replace(
+        c, lifecycle=c.lifecycle.cancelled(CancellationKind.IMMEDIATE, date(2027, 3, 1))
+    )
+    done = expected_lines(ended, date(2027, 3, 1))
+    assert done.pending_from is None and done.next_due is None
+    assert settle(done, (), previous=None) == (date(2027, 2, 2), {})
 
 
 def test_a_settlement_is_not_used_for_an_earlier_day_or_other_inputs() -> None:
@@ -193,3 +200,12 @@ def test_the_fingerprint_covers_every_input() -> None:
     assert fingerprint(replace(c, locale="en"), grace_days=3, engine_version="1") != same
     assert fingerprint(c, grace_days=4, engine_version="1") != same
     assert fingerprint(c, grace_days=3, engine_version="2") != same
+    cheaper = replace(c, variants={"m": variant("m", "9.99")})
+    assert fingerprint(cheaper, grace_days=3, engine_version="1") != same
+    # the text of shared catalog entries, remembered by object, gives the same fingerprints
+    texts: dict[int, str] = {}
+    for contract_ in (c, cheaper, c):
+        assert fingerprint(
+            contract_, grace_days=3, engine_version="1", shared=texts
+        ) == fingerprint(contract_, grace_days=3, engine_version="1")
+    assert len(texts) >= 2

@@ -23,11 +23,13 @@ engine) gives another fingerprint, and that contract is billed in full, once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
 from hashlib import blake2b
 
 from turnus.domain.billing.model import ContractBilling, Expected
+
+_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,43 @@ class Settlement:
     counted: Mapping[str, int] = field(default_factory=dict)
 
 
-def fingerprint(contract: ContractBilling, *, grace_days: int, engine_version: str) -> str:
-    """A digest of everything the lines of a contract are computed from. The dataclasses'
-    ``repr`` shows every field that takes part in equality (a price schedule's memo of
-    lookups does not), so equal inputs give equal text."""
-    text = f"{engine_version}\t{grace_days}\n{contract!r}"
-    return blake2b(text.encode(), digest_size=16).hexdigest()
+# Fields whose values the contracts of a billing run share (the catalog's entries): their text
+# is made once per object (see ``fingerprint``'s ``shared``).
+_SHARED_FIELDS = frozenset({"variants", "components", "trial", "intro", "setup_fee", "setup_tax"})
+_FIELDS = tuple((f.name, f.name in _SHARED_FIELDS) for f in fields(ContractBilling))
+
+
+def fingerprint(
+    contract: ContractBilling,
+    *,
+    grace_days: int,
+    engine_version: str,
+    shared: dict[int, str] | None = None,
+) -> str:
+    """A digest of everything the lines of a contract are computed from: every field of the
+    contract as its ``repr`` shows it (the dataclasses' ``repr`` shows every field that takes
+    part in equality; a price schedule's memo of lookups does not). ``shared`` remembers the
+    text of the catalog's entries by object: the caller keeps it only while those objects
+    live (a batch), so an id always stands for the same object."""
+    memo = shared if shared is not None else {}
+    parts = [engine_version, str(grace_days)]
+    for name, is_shared in _FIELDS:
+        value = getattr(contract, name)
+        if not is_shared:
+            parts.append(repr(value))
+        elif isinstance(value, Mapping):
+            parts.append(";".join(f"{key}={_text(item, memo)}" for key, item in value.items()))
+        else:
+            parts.append(_text(value, memo))
+    return blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _text(value: object, memo: dict[int, str]) -> str:
+    key = id(value)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = repr(value)
+    return found
 
 
 def usable(settlement: Settlement | None, until: date, current: str) -> Settlement | None:
@@ -67,17 +100,18 @@ def settle(
     and the limited discounts' counts before it; None when nothing is settled. ``expected``
     was computed after ``previous`` (its lines start on ``previous.before``), or whole
     without it; ``usage_in_grace``: the period starts of the usage windows still inside their
-    grace period. The latest period billed stays open, so a contract billed for the first
-    time settles nothing."""
+    grace period. A contract billed for one period only settles nothing, so that a run of
+    contracts billed for the first time (most of a growing merchant's) makes no fingerprints
+    and writes no settlements; the next run settles it."""
     lines = expected.lines  # in the order of their periods
     if not lines:
         return (previous.before, dict(previous.counted)) if previous is not None else None
     first, latest = lines[0].key.period_start, lines[-1].key.period_start
     if previous is None and first == latest:
-        return None  # one period, and it stays open
-    before = min((latest, *usage_in_grace))
-    if expected.pending_from is not None and expected.pending_from < before:
-        before = expected.pending_from
+        return None  # billed for one period: settling it would not pay (see above)
+    # every period with all its lines due, but none with usage that may still change
+    before = latest + _DAY if expected.pending_from is None else expected.pending_from
+    before = min((before, *usage_in_grace))
     if previous is not None and before < previous.before:
         return None  # not expected to happen: then the next run computes the whole history
     if previous is None and before <= first:

@@ -289,8 +289,15 @@ class ContractRun(NamedTuple):
     settlement: Settlement | None
 
 
-def _fingerprint(contract: ContractBilling, grace_days: int) -> str:
-    return fingerprint(contract, grace_days=grace_days, engine_version=settlements.engine_version())
+def _fingerprint(
+    contract: ContractBilling, grace_days: int, shared: dict[int, str] | None = None
+) -> str:
+    return fingerprint(
+        contract,
+        grace_days=grace_days,
+        engine_version=settlements.engine_version(),
+        shared=shared,
+    )
 
 
 def new_items(
@@ -300,10 +307,11 @@ def new_items(
     billed: Sequence[Billed],
     grace_days: int,
     settled: Settlement | None = None,
+    shared: dict[int, str] | None = None,
 ) -> ContractRun:
     """Bill the contract up to ``until`` in memory. With ``settled``, a settlement that holds
     (``settlement.usable``), only the periods after it are computed, and ``billed`` holds what
-    was billed for them."""
+    was billed for them. ``shared``: see ``settlement.fingerprint``."""
     since = settled.before if settled is not None else None
     usage = _NO_USAGE
     if contract.components:
@@ -320,7 +328,10 @@ def new_items(
     found = None if withdrawn else settle(expected, usage.in_grace, previous=settled)
     settlement = None
     if found is not None:
-        current = settled.fingerprint if settled is not None else _fingerprint(contract, grace_days)
+        if settled is not None:
+            current = settled.fingerprint
+        else:
+            current = _fingerprint(contract, grace_days, shared)
         settlement = Settlement(found[0], current, found[1])
     return ContractRun(items, expected.next_due, settlement)
 
@@ -346,11 +357,12 @@ def _bill_contracts(
     """Each contract billed up to ``until``: after its settled periods where its settlement
     holds, else from its start."""
     grace_days = shared.settings.usage_grace_days
+    texts: dict[int, str] = {}  # of the catalog's entries, while the batch's contracts live
     settled: list[Settlement | None] = []
     for row, contract in zip(rows, contracts, strict=True):
         stored = settlements.stored(row)
         if stored is not None:
-            stored = usable(stored, until, _fingerprint(contract, grace_days))
+            stored = usable(stored, until, _fingerprint(contract, grace_days, texts))
         settled.append(stored)
     since = {
         contract.contract_id: s.before
@@ -359,7 +371,7 @@ def _bill_contracts(
     }
     billed = billed_for(ctx, [row["id"] for row in rows], shared.decoder, since)
     return [
-        new_items(ctx, contract, until, billed.get(contract.contract_id, []), grace_days, s)
+        new_items(ctx, contract, until, billed.get(contract.contract_id, []), grace_days, s, texts)
         for contract, s in zip(contracts, settled, strict=True)
     ]
 
