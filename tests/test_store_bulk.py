@@ -88,6 +88,32 @@ def test_bulk_rows_are_stored_as_an_insert_stores_them(engine: Engine, scratch: 
     assert nulls == {"a": False, "b": False, "c": False, "d": True, "e": False}
 
 
+def test_bulk_updates_store_what_an_insert_stores(engine: Engine, scratch: Table) -> None:
+    """``update_rows`` sets each keyed row to its values exactly as an ``INSERT`` of them
+    stores them (instants, exact decimals, documents, JSON null and SQL NULL), and touches
+    no other row and no row the constants exclude."""
+    with engine.begin() as connection:
+        connection.execute(insert(scratch), [dict(r) for r in ROWS])
+    expected = _stored(engine, scratch)
+    blank = {"number": 0, "at": None, "price": None, "doc": {"old": True}}
+    with engine.begin() as connection:
+        connection.execute(scratch.delete())
+        bulk.insert_rows(connection, scratch, [{"id": r["id"], **blank} for r in ROWS])
+        bulk.insert_rows(connection, scratch, [{"id": "other", **blank}])
+        updated = bulk.update_rows(connection, scratch, "id", [dict(r) for r in ROWS], {})
+        assert updated == len(ROWS)
+        # a constant the rows do not match: nothing changes
+        assert (
+            bulk.update_rows(connection, scratch, "id", [{"id": "a", "number": 9}], {"number": 8})
+            == 0
+        )
+    rows, nulls = _stored(engine, scratch)
+    other = rows.pop("other")
+    nulls.pop("other")
+    assert (rows, nulls) == expected
+    assert other["number"] == 0 and other["doc"] == {"old": True}
+
+
 def test_constants_win_and_a_duplicate_key_is_an_integrity_error(
     engine: Engine, scratch: Table
 ) -> None:

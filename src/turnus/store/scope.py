@@ -202,21 +202,11 @@ class TenantScope:
         return bulk.insert_rows(self.connection, table, batch, {"tenant_id": self.tenant_id})
 
     def update_many(self, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Update each row of ``table`` whose ``key`` column has a row's ``key`` value to the
-        row's other values (all rows with the same keys): one statement, executed for all
-        rows at once. The number of rows updated."""
-        if not rows:
-            return 0
-        names = [name for name in rows[0] if name != key]
-        statement = (
-            self.update_statement(table)
-            .where(table.c[key] == bindparam(f"key_{key}"))
-            .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names})
-        )
-        parameters = [
-            {f"key_{key}": row[key], **{f"new_{name}": row[name] for name in names}} for row in rows
-        ]
-        return int(self.connection.execute(statement, parameters).rowcount)
+        """Update each of the tenant's rows of ``table`` whose ``key`` column has a row's
+        ``key`` value to that row's other values (all rows with the same keys), in bulk
+        (:func:`turnus.store.bulk.update_rows`); the number of rows updated."""
+        self._check(table)
+        return bulk.update_rows(self.connection, table, key, rows, {"tenant_id": self.tenant_id})
 
     def update(self, table: Table, object_id: str, values: Mapping[str, Any]) -> int:
         statement = self.update_statement(table).where(table.c.id == object_id).values(**values)

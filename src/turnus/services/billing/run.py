@@ -383,8 +383,9 @@ class ComputedBatch:
 
     summary: RunSummary
     next_dates: dict[date | None, list[str]] = field(default_factory=dict)  # day -> contracts
-    # the contracts whose settlement changes (each has a fingerprint of its own)
-    settled: dict[str, Settlement | None] = field(default_factory=dict)
+    # the contracts whose settlement changes (each has a fingerprint of its own): their next
+    # billing date and settlement, written in one update per contract
+    settled: dict[str, tuple[date | None, Settlement | None]] = field(default_factory=dict)
     new_invoices: list[dict[str, Any]] = field(default_factory=list)
     new_rows: list[dict[str, Any]] = field(default_factory=list)
     grown: list[dict[str, Any]] = field(default_factory=list)  # open drafts with more items
@@ -416,10 +417,10 @@ def compute_batch(
     for row, contract, result in zip(rows, batch.contracts, billed, strict=True):
         for item in result.items:
             pending[(contract.customer_id, contract.currency)].append((contract.contract_id, item))
-        if result.next_due != row["next_billing_date"]:
-            next_dates[result.next_due].append(contract.contract_id)
         if result.settlement != settlements.stored(row):
-            computed.settled[contract.contract_id] = result.settlement
+            computed.settled[contract.contract_id] = (result.next_due, result.settlement)
+        elif result.next_due != row["next_billing_date"]:
+            next_dates[result.next_due].append(contract.contract_id)
     computed.next_dates = dict(next_dates)
     open_ones = (
         drafts.open_drafts(ctx, sorted({customer for customer, _ in pending}), until)
@@ -499,8 +500,12 @@ def write_batch(ctx: TenantContext, shared: _Context, computed: ComputedBatch) -
             billing_schedule,
             "contract_id",
             [
-                {"contract_id": contract_id, **settlements.columns(settlement)}
-                for contract_id, settlement in computed.settled.items()
+                {
+                    "contract_id": contract_id,
+                    "next_billing_date": next_due,
+                    **settlements.columns(settlement),
+                }
+                for contract_id, (next_due, settlement) in computed.settled.items()
             ],
         )
     for invoice in computed.grown:
