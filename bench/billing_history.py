@@ -5,8 +5,9 @@ on the sandbox clock, each run timed.
     .venv/bin/python bench/billing_history.py --contracts 2000 --months 24
     .venv/bin/python bench/billing_history.py --contracts 2000 --months 12 --db postgresql
 
-The engine reconciles every period from a contract's start with everything billed for it, so a
-run's work per contract grows with the periods behind it. See bench/README.md.
+A run computes and reconciles only the periods after each contract's settlement (see
+``turnus.domain.billing.settlement``), so its work per contract should not grow with the periods
+behind it; this shows whether it does. See bench/README.md.
 """
 
 from __future__ import annotations
