@@ -12,14 +12,14 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.billing_fixtures import Books, contract, variant
+from tests.billing_fixtures import EUR, Books, component, contract, variant
 from tests.test_billing_engine_properties import histories
-from turnus.domain.billing.engine import expected_lines
-from turnus.domain.billing.model import ContractBilling, ContractDiscount, NewItem
+from turnus.domain.billing.engine import expected_lines, usage_windows
+from turnus.domain.billing.model import ContractBilling, ContractDiscount, LineKind, NewItem
 from turnus.domain.billing.reconcile import reconcile
 from turnus.domain.billing.settlement import Settlement, fingerprint, settle, usable
 from turnus.domain.catalog.coupons import Coupon, DiscountDuration, DiscountKind
-from turnus.domain.catalog.model import BillingTiming
+from turnus.domain.catalog.model import BillingTiming, ChargeType, Price, PricingModel
 from turnus.domain.contracts.lifecycle import CancellationKind
 
 GRACE = 3
@@ -209,3 +209,22 @@ def test_the_fingerprint_covers_every_input() -> None:
             contract_, grace_days=3, engine_version="1", shared=texts
         ) == fingerprint(contract_, grace_days=3, engine_version="1")
     assert len(texts) >= 2
+
+
+def test_usage_windows_of_settled_periods_are_left_out() -> None:
+    calls = component(
+        "calls", Price(EUR, PricingModel.PER_UNIT, Decimal("0.0125")), ChargeType.METERED
+    )
+    c = contract(date(2027, 1, 1), variant("m", "19.99"), components={calls: "1"})
+    starts = [w.period_start for w in usage_windows(c, date(2027, 4, 1))]
+    assert starts == [date(2027, 1, 1), date(2027, 2, 1), date(2027, 3, 1)]
+    since = [w.period_start for w in usage_windows(c, date(2027, 4, 1), date(2027, 3, 1))]
+    assert since == [date(2027, 3, 1)]
+    # the usage line of a settled period is not computed, the later ones are
+    usage = {("calls", date(2027, 2, 1)): Decimal(100), ("calls", date(2027, 3, 1)): Decimal(200)}
+    lines = expected_lines(c, date(2027, 4, 1), usage, since=date(2027, 3, 1)).lines
+    assert [(line.key.kind, line.key.period_start, line.amount) for line in lines] == [
+        (LineKind.FEE, date(2027, 3, 1), 1999),
+        (LineKind.USAGE, date(2027, 3, 1), 250),
+        (LineKind.FEE, date(2027, 4, 1), 1999),
+    ]

@@ -238,9 +238,7 @@ def usage_for(
     billed_keys = {b.key for b in billed if b.key.kind is LineKind.USAGE}
     windows: list[UsageWindow] = []
     in_grace: list[date] = []
-    for window in usage_windows(contract, until):
-        if since is not None and window.period_start < since:
-            continue
+    for window in usage_windows(contract, until, since):
         key = LineKey(LineKind.USAGE, window.component_id, window.period_start)
         grace = (until - window.end).days < grace_days
         if grace:
