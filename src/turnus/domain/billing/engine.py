@@ -291,6 +291,7 @@ def _fees(builder: _Builder, pieces: list[_Piece], paid_start: date) -> None:
             paid_start, pieces[0].variant.terms, contract.intro, contract.billing_anchor
         )
     end = contract.lifecycle.end  # a property derived at each access: read once
+    since = builder.since
     for piece in pieces:
         start = max(piece.start, paid_start)
         if piece.end is not None and start >= piece.end:
@@ -305,7 +306,7 @@ def _fees(builder: _Builder, pieces: list[_Piece], paid_start: date) -> None:
             if due > builder.until:
                 builder.later(due, period.start)
                 break
-            if builder.settled(period.start):
+            if since is not None and period.start < since:  # settled
                 if end is not None and cover_end >= end:
                     break
                 continue
