@@ -21,6 +21,7 @@ from turnus.domain.billing.settlement import Settlement, fingerprint, settle, us
 from turnus.domain.catalog.coupons import Coupon, DiscountDuration, DiscountKind
 from turnus.domain.catalog.model import BillingTiming, ChargeType, Price, PricingModel
 from turnus.domain.contracts.lifecycle import CancellationKind
+from turnus.services.billing import settlements
 
 GRACE = 3
 ENGINE = "test"
@@ -228,3 +229,10 @@ def test_usage_windows_of_settled_periods_are_left_out() -> None:
         (LineKind.USAGE, date(2027, 3, 1), 250),
         (LineKind.FEE, date(2027, 4, 1), 1999),
     ]
+
+
+def test_the_engine_version_is_a_digest_of_the_domain_code() -> None:
+    version = settlements.engine_version()
+    assert len(version) == 32 and int(version, 16) >= 0
+    settlements.engine_version.cache_clear()
+    assert settlements.engine_version() == version  # the same code, the same version

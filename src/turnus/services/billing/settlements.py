@@ -9,6 +9,7 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
+import turnus
 import turnus.domain
 from turnus.domain.billing.settlement import Settlement
 
@@ -17,9 +18,10 @@ from turnus.domain.billing.settlement import Settlement
 def engine_version() -> str:
     """A digest of the domain layer's code: what the engine computes lines with. A release
     that changes any of it (a fix of proration, say) invalidates every settlement, and each
-    contract is billed in full once more."""
+    contract is billed in full once more. The package's version counts too, for an install
+    without the sources."""
     root = Path(turnus.domain.__file__).parent
-    digest = blake2b(digest_size=16)
+    digest = blake2b(turnus.__version__.encode(), digest_size=16)
     for path in sorted(root.rglob("*.py")):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
