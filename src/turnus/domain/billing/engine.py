@@ -688,8 +688,7 @@ def _discounts(
         for taken in apply_discounts(charges, discounts, contract.currency):
             target = period_lines[int(taken.line_id)]
             result.append(
-                replace(
-                    target,
+                target._replace(
                     key=LineKey(
                         LineKind.DISCOUNT,
                         f"{taken.discount_id}:{target.key.kind.value}:{target.key.ref_id}",

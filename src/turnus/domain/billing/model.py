@@ -153,9 +153,13 @@ class LineKey(NamedTuple):
     period_start: date
 
 
-@dataclass(frozen=True)
-class Line:
-    """An expected line: what should have been billed for ``key`` by now."""
+_NO_CHARGE_KEY = ChargeKey()
+
+
+class Line(NamedTuple):
+    """An expected line: what should have been billed for ``key`` by now. A named tuple, like
+    ``LineKey``: the engine makes one per key and period of every contract, and a tuple is made
+    in C (a frozen dataclass sets each field through ``object.__setattr__``)."""
 
     key: LineKey
     due: date
@@ -165,7 +169,7 @@ class Line:
     service_from: date
     service_until: date | None  # exclusive
     tax: Taxable = Taxable()
-    charge_key: ChargeKey = field(default_factory=ChargeKey)
+    charge_key: ChargeKey = _NO_CHARGE_KEY
 
 
 @dataclass(frozen=True)
@@ -182,9 +186,9 @@ class Billed:
     tax: Taxable = Taxable()
 
 
-@dataclass(frozen=True)
-class NewItem:
-    """An invoice item the reconciliation adds: a charge, or a credit (negative)."""
+class NewItem(NamedTuple):
+    """An invoice item the reconciliation adds: a charge, or a credit (negative). A named
+    tuple, as ``Line``."""
 
     key: LineKey
     seq: int
