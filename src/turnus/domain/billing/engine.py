@@ -126,6 +126,12 @@ class _Acc:
     rounded: int | None = None  # fixed amounts (non-prorating, usage, one-offs)
 
 
+def _first_day(start: date, since: date | None) -> date:
+    """Where a walk over periods from ``start`` begins: periods before ``since`` (settled)
+    are skipped."""
+    return start if since is None or since <= start else since
+
+
 @dataclass
 class _Builder:
     contract: ContractBilling
@@ -143,9 +149,7 @@ class _Builder:
             self.pending_from = period_start
 
     def first_day(self, start: date) -> date:
-        """Where a walk over periods from ``start`` begins: settled periods are skipped."""
-        since = self.since
-        return start if since is None or since <= start else since
+        return _first_day(start, self.since)
 
     def settled(self, period_start: date) -> bool:
         return self.since is not None and period_start < self.since
@@ -480,7 +484,7 @@ def usage_windows(
         if component.charge_type is not ChargeType.METERED:
             continue
         for piece, start, end in _component_pieces(segment, pieces, lifecycle.start):
-            first = start if since is None or since <= start else since
+            first = _first_day(start, since)
             for period in _periods(contract.billing_anchor, piece.interval, first, end):
                 due = min(period.end, piece.end) if piece.end is not None else period.end
                 if due > until:
