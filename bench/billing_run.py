@@ -56,6 +56,7 @@ from turnus.services.billing import run
 from turnus.services.catalog import components, coupons, plans, products, variants
 from turnus.services.catalog.codec import terms_doc, terms_of
 from turnus.services.context import Actor, TenantContext
+from turnus.services.mail import owed
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import FixedWallClock
 from turnus.store import migrate
@@ -69,6 +70,7 @@ from turnus.store.contract_tables import (
 )
 from turnus.store.customer_tables import customers as customer_table
 from turnus.store.database import create_database_engine
+from turnus.store.document_tables import outbox_messages
 from turnus.store.ids import new_id
 
 ACTOR = Actor("cli", "bench")
@@ -602,9 +604,12 @@ def _tree(root: int) -> set[int]:
 # -- verification ------------------------------------------------------------------------------
 
 
-def verify(engine: Engine, fixture: Fixture, result: dict[str, Any], batch_size: int) -> float:
-    """Every contract got exactly its expected items, every customer one invoice; a second run
-    bills nothing, also when every contract is due again. Returns the re-run's seconds."""
+def verify(
+    engine: Engine, fixture: Fixture, result: dict[str, Any], batch_size: int
+) -> dict[str, float]:
+    """Every contract got exactly its expected items, every customer one invoice and its mail
+    owed; the mail worker's queueing makes one outbox message of each (timed); a second run
+    bills nothing, also when every contract is due again (timed)."""
     problems: list[str] = []
     c = invoice_items.c
     with engine.connect() as connection:
@@ -649,6 +654,19 @@ def verify(engine: Engine, fixture: Fixture, result: dict[str, Any], batch_size:
     if states.get("draft"):
         problems.append(f"{states['draft']} invoices left as drafts")
     wall_clock = FixedWallClock(MOMENT)
+    started = time.perf_counter()
+    queued = owed.queue_all(engine, wall_clock)
+    queue_seconds = time.perf_counter() - started
+    with engine.connect() as connection:
+        messages = connection.execute(
+            select(func.count())
+            .select_from(outbox_messages)
+            .where(outbox_messages.c.tenant_id == fixture.tenant_id)
+        ).scalar_one()
+    if queued != invoice_count or messages != invoice_count:
+        problems.append(
+            f"{queued} owed mails queued as {messages} messages, expected {invoice_count}"
+        )
     again = run.bill(engine, fixture.tenant_id, wall_clock, batch_size=batch_size)
     if again.invoices or again.items or again.contracts:
         problems.append(f"a second run billed {again.items} items on {again.invoices} invoices")
@@ -668,7 +686,7 @@ def verify(engine: Engine, fixture: Fixture, result: dict[str, Any], batch_size:
         )
     if problems:
         raise SystemExit("VERIFICATION FAILED:\n  " + "\n  ".join(problems))
-    return rerun_seconds
+    return {"rerun_seconds": rerun_seconds, "queue_seconds": queue_seconds}
 
 
 # -- the physical limit: COPY --------------------------------------------------------------------
@@ -796,6 +814,8 @@ def _report(
         f"(largest process {result['rss_peak_mb']:.0f} MB; before billing "
         f"{result['rss_before_mb']:.0f} MB)",
         f"re-run, all due     {result['rerun_seconds']:.2f} s, billed nothing (verified)",
+        f"mails queued        {result['invoices']} owed mails in {result['queue_seconds']:.2f} s"
+        " after the run (the mail worker's work, one process; verified)",
     ]
     if len(repeats) > 1:
         ordered = sorted(r["seconds"] for r in repeats)
@@ -872,7 +892,7 @@ def main() -> None:
                     args.profile if index == 0 else None,
                     args.workers,
                 )
-                result["rerun_seconds"] = verify(billed, fixture, result, args.batch_size)
+                result.update(verify(billed, fixture, result, args.batch_size))
                 billed.dispose()
                 repeats.append(result)
         engine.dispose()

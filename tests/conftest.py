@@ -46,6 +46,10 @@ def _fresh_postgres(base_url: str) -> tuple[str, str]:
     return url.set(database=name).render_as_string(hide_password=False), name
 
 
+# fixtures shared by several test modules
+pytest_plugins = ["tests.mail_fixtures"]
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configured = os.environ.get("TURNUS_TEST_DATABASE_URL", "").strip()

@@ -6,21 +6,18 @@ Reply-To, bodies and the archived PDF; back-off when the server is unreachable, 
 
 from __future__ import annotations
 
-import email
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
-from email.policy import default as default_policy
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
 from tests.conftest import START, TEST_ACTOR, Merchant, assert_problem
+from tests.mail_fixtures import Collector, free_port
 from tests.test_contracts_api import ADDRESS, catalog, post, signup
 from turnus.config import ConfigError, Settings, load_settings
 from turnus.domain.contracts.lifecycle import CancellationKind
@@ -37,57 +34,6 @@ from turnus.store.document_tables import outbox_messages
 
 FAKE_PDF = b"%PDF-1.7\n% a stand-in for the rendered invoice\n%%EOF\n"
 # amounts in German read "21,19 €" with a no-break space before the currency sign
-
-
-# -- an SMTP server -----------------------------------------------------------------------------
-
-
-class Collector:
-    """An aiosmtpd handler keeping what it accepts; ``refuse``: recipients answered 550."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
-    ) -> str:
-        if address in self.refuse:
-            return f"550 5.1.1 <{address}>: mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[EmailMessage]:
-        return [email.message_from_bytes(e.content, policy=default_policy) for e in self.envelopes]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Collector, int]]:
-    handler = Collector()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def smtp_settings(settings: Settings, smtp: tuple[Collector, int]) -> Settings:
-    return settings.model_copy(
-        update={"smtp_host": "127.0.0.1", "smtp_port": smtp[1], "smtp_timeout": 5.0}
-    )
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The references the database does not enforce (invoices to customers, items to invoices) are
-checked by ``turnus db check``; the index of drafts by finalization day holds drafts only."""
+"""The references the database does not enforce (invoices to customers, items and owed mails to
+invoices) are checked by ``turnus db check``; the index of drafts by finalization day holds
+drafts only."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from turnus.config import get_settings
 from turnus.services.billing import run
 from turnus.services.wall_clock import FixedWallClock
 from turnus.store.billing_tables import invoice_items, invoices
+from turnus.store.document_tables import owed_mails
 from turnus.store.integrity import dangling_references
 
 runner = CliRunner()
@@ -35,8 +37,9 @@ def billed_invoice(merchant: Merchant, engine: Engine, wall_clock: FixedWallCloc
 
 @pytest.fixture
 def planted(merchant: Merchant, engine: Engine, wall_clock: FixedWallClock) -> Iterator[str]:
-    """An invoice of a customer that does not exist and an item of an invoice that does not
-    exist, both copies of real ones (removed afterwards: the check covers every tenant)."""
+    """An invoice of a customer that does not exist, and an item and an owed mail of an invoice
+    that does not exist, the first two copies of real ones (removed afterwards: the check
+    covers every tenant)."""
     invoice_id = billed_invoice(merchant, engine, wall_clock)
     with engine.begin() as connection:
         invoice: dict[str, Any] = dict(
@@ -54,8 +57,12 @@ def planted(merchant: Merchant, engine: Engine, wall_clock: FixedWallClock) -> I
                 {**item, "id": "ili_orphan", "invoice_id": "inv_gone", "contract_id": None}
             )
         )
+        connection.execute(
+            insert(owed_mails).values(tenant_id=merchant.tenant_id, document_id="inv_gone")
+        )
     yield merchant.tenant_id
     with engine.begin() as connection:
+        connection.execute(delete(owed_mails).where(owed_mails.c.document_id == "inv_gone"))
         connection.execute(delete(invoice_items).where(invoice_items.c.id == "ili_orphan"))
         connection.execute(delete(invoices).where(invoices.c.id == "inv_orphan"))
 
@@ -74,6 +81,7 @@ def test_rows_that_point_nowhere_are_found_with_examples(engine: Engine, planted
     assert found == {
         "invoices.customer_id -> customers.id": (1, ((planted, "inv_orphan"),)),
         "invoice_items.invoice_id -> invoices.id": (1, ((planted, "ili_orphan"),)),
+        "owed_mails.document_id -> invoices.id": (1, ((planted, "inv_gone"),)),
     }
 
 

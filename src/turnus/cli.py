@@ -377,11 +377,13 @@ def worker(
     interval: Annotated[float, typer.Option(help="Seconds between passes")] = 30.0,
 ) -> None:
     """Run due work (billing runs, renewals, trial ends, deliveries, ...) for live tenants in
-    real time, render the PDFs of newly issued invoices into the archive, and, with
-    TURNUS_SMTP_HOST set, send the due mails of the outbox after every pass."""
+    real time, queue the mails billing runs owe, render the PDFs of newly issued invoices into
+    the archive, and, with TURNUS_SMTP_HOST set, send the due mails of the outbox after every
+    pass."""
     import time
 
     from turnus.services.documents.render import render_pending
+    from turnus.services.mail.owed import queue_all
     from turnus.services.mail.sender import deliver_due
     from turnus.services.worker import run_live_tenants
 
@@ -394,6 +396,9 @@ def worker(
                 f"{result.failed} failed",
                 highlight=False,
             )
+            queued = run(lambda: queue_all(engine, SystemWallClock()))
+            if queued:
+                out.print(f"mail: {queued} owed mail(s) queued", highlight=False)
             rendered = run(lambda: render_pending(engine, CLI_ACTOR, SystemWallClock()))
             if rendered:
                 out.print(f"documents: {rendered} PDF(s) rendered and archived", highlight=False)
@@ -415,6 +420,30 @@ def _print_mail_pass(result: Any) -> None:
         out.print(f"  {error}", highlight=False)
 
 
+@mail_app.command("queue")
+def mail_queue(
+    tenant: Annotated[
+        str | None, typer.Option(help="Only this tenant's mails (ten_…); default: all")
+    ] = None,
+) -> None:
+    """Queue the mails billing runs owe as outbox messages (the worker does this after every
+    pass; no SMTP server needed)."""
+    from turnus.services.mail.owed import queue_all
+
+    def action() -> int:
+        engine = create_database_engine(settings().database_url)
+        try:
+            if not migrate.is_current(engine):
+                fail("the database schema is not current; run 'turnus db upgrade' first")
+            return queue_all(
+                engine, SystemWallClock(), tenant_ids=None if tenant is None else [tenant]
+            )
+        finally:
+            engine.dispose()
+
+    out.print(f"mail: {run(action)} owed mail(s) queued", highlight=False)
+
+
 @mail_app.command("send")
 def mail_send(
     limit: Annotated[int, typer.Option(help="Send at most this many mails")] = 100,
@@ -422,7 +451,8 @@ def mail_send(
         str | None, typer.Option(help="Only this tenant's mails (ten_…); default: all")
     ] = None,
 ) -> None:
-    """Send the due mails of the outbox once (the worker does this after every pass)."""
+    """Queue the owed mails and send the due mails of the outbox once (the worker does this
+    after every pass)."""
     from turnus.services.mail.sender import deliver_due
 
     config = settings()

@@ -10,17 +10,20 @@ from sqlalchemy import Connection, Table, and_, exists, func, select
 
 from turnus.store.billing_tables import invoice_items, invoices
 from turnus.store.customer_tables import customers
+from turnus.store.document_tables import owed_mails
 
 EXAMPLES = 5
 
 
 @dataclass(frozen=True)
 class Reference:
-    """``table.column`` names a row of ``target`` (its ``id``) of the same tenant."""
+    """``table.column`` names a row of ``target`` (its ``id``) of the same tenant; ``key``:
+    the column that names a row of ``table`` in the examples."""
 
     table: Table
     column: str
     target: Table
+    key: str = "id"
 
     def __str__(self) -> str:
         return f"{self.table.name}.{self.column} -> {self.target.name}.id"
@@ -29,6 +32,7 @@ class Reference:
 UNENFORCED = (
     Reference(invoices, "customer_id", customers),
     Reference(invoice_items, "invoice_id", invoices),
+    Reference(owed_mails, "document_id", invoices, key="document_id"),
 )
 
 
@@ -57,10 +61,11 @@ def dangling_references(connection: Connection) -> list[Dangling]:
         total = int(count.scalar_one())
         if not total:
             continue
+        key = source.c[reference.key]
         rows = connection.execute(
-            select(source.c.tenant_id, source.c.id)
+            select(source.c.tenant_id, key)
             .where(missing)
-            .order_by(source.c.tenant_id, source.c.id)
+            .order_by(source.c.tenant_id, key)
             .limit(EXAMPLES)
         )
         found.append(Dangling(reference, total, tuple((r[0], r[1]) for r in rows)))

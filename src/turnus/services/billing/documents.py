@@ -296,6 +296,12 @@ SERIES_FORMAT = {
 }
 
 
+def amount_due_at_issue(document_type: str, gross: int, credit_applied: int) -> int:
+    """What an issued document asks the customer to pay: an invoice its gross less the credit
+    balance applied, a credit note or cancellation invoice nothing."""
+    return max(gross - credit_applied, 0) if document_type == "invoice" else 0
+
+
 def finalize_in_memory(
     invoices: Sequence[dict[str, Any]],
     *,
@@ -338,9 +344,7 @@ def finalize_in_memory(
             balances[key] = balances.get(key, 0) + to_balance
             entries.append(balance_entry(invoice, to_balance, "credit from invoice", now))
         invoice["credit_applied"] = applied
-        invoice["amount_due"] = (
-            max(gross - applied, 0) if invoice["document_type"] == "invoice" else 0
-        )
+        invoice["amount_due"] = amount_due_at_issue(invoice["document_type"], gross, applied)
         invoice["issue_date"] = issue_date
         invoice["due_date"] = _days_after(issue_date, settings.payment_terms_days)
         invoice["seller"] = seller

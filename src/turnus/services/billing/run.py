@@ -1,11 +1,12 @@
 """The billing run: bill everything due up to a day, contract batch by contract batch.
 
 Per batch: load the contracts' engine inputs and what was billed (a few ``IN`` queries),
-compute in memory, then write the invoices, their items, credit balance entries and ledger
-postings with bulk inserts, in one transaction. The unique key of invoice items makes a
-repeated or concurrent run, or one resumed after a crash, bill nothing twice: a crashed batch
-rolls back entirely and is recomputed by the next run. All contracts of a customer due on the
-same day share a batch, so they share one invoice per currency (consolidation).
+compute in memory, then write the invoices, their items, credit balance entries, ledger
+postings and owed mails with bulk inserts, in one transaction. The unique key of invoice items
+makes a repeated or concurrent run, or one resumed after a crash, bill nothing twice: a
+crashed batch rolls back entirely and is recomputed by the next run. All contracts of a
+customer due on the same day share a batch, so they share one invoice per currency
+(consolidation).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from turnus.services.billing.loader import Catalog, load_batch
 from turnus.services.context import Actor, TenantContext
 from turnus.services.json_columns import Decoder
 from turnus.services.mail import hooks as mail_hooks
+from turnus.services.mail import owed as owed_mails
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import WallClock
 from turnus.store import statistics
@@ -342,6 +344,9 @@ class _Context:
     settings: BillingSettings
     tenant: dict[str, Any]
     catalog: Catalog
+    # a run of batches (``bill``) records the mails of the invoices it issues as owed, for the
+    # mail worker to queue (``mail.owed``); a run inside the caller's transaction queues them
+    owe_mails: bool = False
     decoder: Decoder = field(default_factory=Decoder)
 
 
@@ -388,7 +393,8 @@ class ComputedBatch:
     new_rows: list[dict[str, Any]] = field(default_factory=list)
     grown: list[dict[str, Any]] = field(default_factory=list)  # open drafts with more items
     finalized: Finalization | None = None  # the new invoices finalized now (not numbered)
-    customers: dict[str, dict[str, Any]] = field(default_factory=dict)  # of ``finalized``
+    # of ``finalized``, for their mails (unless they are owed: ``_Context.owe_mails``)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def compute_batch(
@@ -475,7 +481,10 @@ def compute_batch(
             customers=batch.customers,
             balances=credit_balances(ctx, sorted({i["customer_id"] for i in due_now})),
         )
-        computed.customers = {i["customer_id"]: batch.customers[i["customer_id"]] for i in due_now}
+        if not shared.owe_mails:
+            computed.customers = {
+                i["customer_id"]: batch.customers[i["customer_id"]] for i in due_now
+            }
     return computed
 
 
@@ -514,7 +523,10 @@ def write_batch(ctx: TenantContext, shared: _Context, computed: ComputedBatch) -
     if done is not None:
         done.take_numbers(numbering.allocator(ctx), shared.settings)
         entries, postings = done.balance_entries, done.ledger_rows
-        mail_hooks.invoices_issued(ctx, done.documents, computed.customers)
+        if shared.owe_mails:
+            owed_mails.owe(ctx, done.documents)
+        else:
+            mail_hooks.invoices_issued(ctx, done.documents, computed.customers)
     ctx.scope.insert_many(invoices, computed.new_invoices)
     ctx.scope.insert_many(invoice_items, computed.new_rows)
     ctx.scope.insert_many(credit_balance_entries, entries)
@@ -676,11 +688,12 @@ def due_batches(
                 yield rows
 
 
-def _shared(ctx: TenantContext) -> _Context:
+def _shared(ctx: TenantContext, *, owe_mails: bool = False) -> _Context:
     return _Context(
         settings=billing_settings.get(ctx),
         tenant=tenants.get_tenant(ctx.uow, ctx.tenant_id),
         catalog=Catalog.load(ctx),
+        owe_mails=owe_mails,
     )
 
 
@@ -773,7 +786,8 @@ def bill(
     workers: int | None = 1,
 ) -> RunSummary:
     """The billing run with one transaction per batch (CLI, worker, benchmark). A batch that
-    collides with a concurrent run (the unique key of an item) is recomputed once.
+    collides with a concurrent run (the unique key of an item) is recomputed once. The mails
+    of the invoices it issues are owed (``mail.owed``): the mail worker queues them.
 
     ``workers`` > 1 bills batches in that many processes at once. On PostgreSQL they overlap,
     meeting only at the number counter while a batch writes, and this process is one of them
@@ -788,7 +802,7 @@ def bill(
             return RunSummary(until=day, dry_run=dry_run)
         if workers is None:
             workers = workers_for(engine.dialect.name, count_due(ctx, day), batch_size)
-        shared = _shared(ctx)
+        shared = _shared(ctx, owe_mails=True)
         summary = RunSummary(until=day, dry_run=dry_run, run_id=None if dry_run else new_id("run"))
         if summary.run_id is not None:
             runs.started(ctx, summary.run_id, day)
@@ -923,7 +937,7 @@ def _process_start(url: str, job: _Job) -> None:
     engine = create_database_engine(url)
     with UnitOfWork(engine, read_only=True) as uow:
         ctx = job.context(uow)
-        shared = _shared(ctx)
+        shared = _shared(ctx, owe_mails=True)
     _process_state.update(engine=engine, job=job, shared=shared)
 
 

@@ -31,15 +31,15 @@ from typing import Any, NoReturn
 from sqlalchemy import Engine, func, select
 
 from turnus.config import Settings
-from turnus.services.context import Actor, TenantContext
+from turnus.services.context import TenantContext
 from turnus.services.documents import archive
-from turnus.services.mail import outbox
+from turnus.services.mail import outbox, owed
 from turnus.services.mail.outbox import FAILED, PENDING, SENT
+from turnus.services.mail.owed import MAILER
 from turnus.services.uow import UnitOfWork
 from turnus.services.wall_clock import WallClock
 from turnus.store.document_tables import outbox_messages
 
-MAILER = Actor("system", "mailer")
 MAX_ATTEMPTS = 6
 # the wait after failed attempt 1, 2, ... (attempt 6 failing fails the message)
 BACKOFF = (
@@ -356,12 +356,14 @@ def deliver_due(
     tenant_ids: Sequence[str] | None = None,
 ) -> DeliveryPass:
     """Send up to ``limit`` due pending messages, in real time, of every tenant (or of
-    ``tenant_ids``). Without an SMTP server (``TURNUS_SMTP_HOST`` unset) nothing is touched:
-    the messages stay pending. When the server cannot be reached, the pass ends after the
-    message that found out (its attempt counts; the others keep theirs)."""
+    ``tenant_ids``), after queueing their owed mails (``owed.queue_all``). Without an SMTP
+    server (``TURNUS_SMTP_HOST`` unset) nothing is touched: the messages stay pending. When
+    the server cannot be reached, the pass ends after the message that found out (its
+    attempt counts; the others keep theirs)."""
     result = DeliveryPass(configured=settings.smtp_configured)
     if not settings.smtp_configured:
         return result
+    owed.queue_all(engine, wall_clock, tenant_ids=tenant_ids)
     connection = _Connection(settings)
     try:
         for tenant_id in _due_tenants(engine, wall_clock.now(), tenant_ids):

@@ -1,0 +1,230 @@
+"""A billing run of batches (``run.bill``: ``turnus bill``, the worker) writes that the mails of
+the invoices it issues are owed, in the transaction that issues them; the mail worker queues
+them as outbox messages, once each, showing the invoice as issued; ``turnus worker`` and
+``turnus mail queue`` queue them without an SMTP server, ``turnus mail send`` before sending."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
+
+from tests.conftest import Merchant
+from tests.mail_fixtures import Collector
+from tests.test_contracts_api import catalog, post, signup
+from tests.test_invoices_api import new_customer
+from tests.test_mail import FAKE_PDF, deliver, mail, mails, tenant_context
+from turnus.cli import app
+from turnus.config import Settings, get_settings
+from turnus.services import worker
+from turnus.services.billing import run
+from turnus.services.documents import archive, render
+from turnus.services.mail import owed
+from turnus.services.wall_clock import FixedWallClock
+from turnus.store.document_tables import outbox_messages, owed_mails
+
+runner = CliRunner()
+
+
+def owed_count(engine: Engine, merchant: Merchant) -> int:
+    with engine.connect() as connection:
+        statement = select(func.count()).where(owed_mails.c.tenant_id == merchant.tenant_id)
+        return int(connection.execute(statement).scalar_one())
+
+
+def invoices_of(merchant: Merchant) -> list[dict[str, Any]]:
+    return list(merchant.get("/v1/invoices?limit=100").json()["data"])
+
+
+def bill_in_batches(
+    merchant: Merchant, engine: Engine, wall_clock: FixedWallClock, customers: int = 1
+) -> list[dict[str, Any]]:
+    """``customers`` customers, each with a flex contract (14.90 + 4.90 setup, 7 % VAT), billed
+    by ``run.bill``: one invoice each."""
+    ids = catalog(merchant)
+    signup(merchant, ids, "flex")
+    for index in range(customers - 1):
+        ids["customer"] = new_customer(merchant, f"Kunde{index}")
+        signup(merchant, ids, "flex")
+    assert run.bill(engine, merchant.tenant_id, wall_clock).invoices == customers
+    return invoices_of(merchant)
+
+
+def test_a_run_owes_the_mails_and_the_queue_makes_each_one_message(
+    merchant: Merchant, engine: Engine, wall_clock: FixedWallClock
+) -> None:
+    invoices = bill_in_batches(merchant, engine, wall_clock, customers=3)
+    assert mails(merchant) == []  # nothing queued by the run itself
+    assert owed_count(engine, merchant) == 3
+    assert (
+        owed.queue_all(engine, wall_clock, tenant_ids=[merchant.tenant_id], batch=2) == 3
+    )  # two transactions
+    assert owed_count(engine, merchant) == 0
+    queued = mails(merchant)
+    assert sorted(m["related_id"] for m in queued) == sorted(i["id"] for i in invoices)
+    by_invoice = {m["related_id"]: m for m in queued}
+    for invoice in invoices:
+        message = by_invoice[invoice["id"]]
+        assert message["kind"] == "invoice" and message["state"] == "pending"
+        assert message["attachments"] == [
+            {
+                "owner_id": invoice["id"],
+                "kind": "pdf",
+                "filename": f"{invoice['number']}.pdf",
+                "media_type": "application/pdf",
+                "document_id": None,
+            }
+        ]
+        assert mail(merchant, message["id"])["subject"] == (
+            f"Ihre Rechnung {invoice['number']} von Testhaus GmbH"
+        )
+    erika = next(m for m in queued if m["to_address"] == "erika@example.com")
+    text = mail(merchant, erika["id"])["body_text"]
+    assert "Guten Tag Erika Mustermann," in text
+    assert "Zu zahlen: 21,19\N{NO-BREAK SPACE}€" in text
+    assert "Fällig am: 9. Dezember 2026" in text
+    assert owed.queue_all(engine, wall_clock, tenant_ids=[merchant.tenant_id]) == 0  # queued once
+    assert len(mails(merchant)) == 3
+
+
+def test_the_mail_shows_the_amount_due_at_issue_after_a_payment(
+    merchant: Merchant, engine: Engine, wall_clock: FixedWallClock
+) -> None:
+    [invoice] = bill_in_batches(merchant, engine, wall_clock)
+    paid = post(merchant, f"/v1/invoices/{invoice['id']}/mark_paid", {}, status=200)
+    assert paid["amount_due"] == 0
+    assert owed.queue_all(engine, wall_clock, tenant_ids=[merchant.tenant_id]) == 1
+    [queued] = mails(merchant)
+    with tenant_context(engine, merchant, wall_clock) as ctx:
+        stored = ctx.scope.get(outbox_messages, queued["id"], what="outbox message")
+    assert stored["template"]["document"]["amount_due"] == 2119
+    assert stored["template"]["document"]["number"] == invoice["number"]
+    assert "Zu zahlen: 21,19\N{NO-BREAK SPACE}€" in mail(merchant, queued["id"])["body_text"]
+
+
+def test_a_run_inside_the_callers_transaction_queues_at_once(merchant: Merchant) -> None:
+    """The API's run (and a sandbox's scheduled one) is small: its mails go to the outbox in
+    its transaction, as every other document's."""
+    ids = catalog(merchant)
+    signup(merchant, ids, "flex")
+    post(merchant, "/v1/billing_runs", {}, status=200)
+    [invoice] = invoices_of(merchant)
+    [queued] = mails(merchant)
+    assert queued["related_id"] == invoice["id"]
+
+
+def test_queueing_at_once_in_two_threads_makes_each_message_once(
+    merchant: Merchant, engine: Engine, wall_clock: FixedWallClock
+) -> None:
+    invoices = bill_in_batches(merchant, engine, wall_clock, customers=6)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def queue() -> None:
+        try:
+            counts.append(
+                owed.queue_all(engine, wall_clock, tenant_ids=[merchant.tenant_id], batch=1)
+            )
+        except BaseException as exc:  # reported by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=queue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(counts) == 6
+    assert sorted(m["related_id"] for m in mails(merchant)) == sorted(i["id"] for i in invoices)
+
+
+def test_a_queue_that_fails_leaves_the_mails_owed(
+    merchant: Merchant,
+    engine: Engine,
+    wall_clock: FixedWallClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bill_in_batches(merchant, engine, wall_clock, customers=2)
+
+    def broken(*_: Any) -> int:
+        raise RuntimeError("the outbox is gone")
+
+    monkeypatch.setattr(owed.hooks, "invoices_issued", broken)
+    with pytest.raises(RuntimeError, match="the outbox is gone"):
+        owed.queue_all(engine, wall_clock, tenant_ids=[merchant.tenant_id])
+    assert owed_count(engine, merchant) == 2
+    monkeypatch.undo()
+    assert owed.queue_all(engine, wall_clock, tenant_ids=[merchant.tenant_id]) == 2
+    assert len(mails(merchant)) == 2
+
+
+def test_sending_queues_the_owed_mails_first(
+    merchant: Merchant,
+    engine: Engine,
+    wall_clock: FixedWallClock,
+    smtp: tuple[Collector, int],
+    smtp_settings: Settings,
+) -> None:
+    [invoice] = bill_in_batches(merchant, engine, wall_clock)
+    with tenant_context(engine, merchant, wall_clock) as ctx:  # the PDF the worker renders
+        archive.archive(
+            ctx,
+            owner_type="invoice",
+            owner_id=invoice["id"],
+            kind="pdf",
+            content=FAKE_PDF,
+            media_type="application/pdf",
+            filename=f"{invoice['number']}.pdf",
+        )
+    result = deliver(engine, smtp_settings, wall_clock, merchant)
+    assert (result.sent, result.failed) == (1, 0), result.errors
+    [message] = smtp[0].messages()
+    assert str(message["Subject"]) == f"Ihre Rechnung {invoice['number']} von Testhaus GmbH"
+    assert owed_count(engine, merchant) == 0
+    [sent] = mails(merchant, "state=sent")
+    assert sent["related_id"] == invoice["id"]
+
+
+@pytest.fixture
+def cli_database(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[None]:
+    monkeypatch.setenv("TURNUS_DATABASE_URL", database_url)
+    monkeypatch.delenv("TURNUS_SMTP_HOST", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_mail_queue_and_the_worker_queue_without_an_smtp_server(
+    cli_database: None,
+    merchant: Merchant,
+    engine: Engine,
+    wall_clock: FixedWallClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bill_in_batches(merchant, engine, wall_clock, customers=2)
+    result = runner.invoke(app, ["mail", "queue", "--tenant", "ten_other"])
+    assert result.exit_code == 0, result.output
+    assert "0 owed mail(s) queued" in result.output
+    assert owed_count(engine, merchant) == 2
+    result = runner.invoke(app, ["mail", "queue", "--tenant", merchant.tenant_id])
+    assert result.exit_code == 0, result.output
+    assert "2 owed mail(s) queued" in result.output
+    assert len(mails(merchant)) == 2
+
+    ids = catalog(merchant)
+    ids["customer"] = new_customer(merchant, "Spaet")
+    signup(merchant, ids, "flex")
+    assert run.bill(engine, merchant.tenant_id, wall_clock).invoices == 1
+    # the worker's other work (live tenants of other tests, in real time; their PDFs) is not
+    # this test's: only its mail queueing runs for real
+    monkeypatch.setattr(worker, "run_live_tenants", lambda *_: worker.WorkerPass(0, 0, 0))
+    monkeypatch.setattr(render, "render_pending", lambda *_: 0)
+    result = runner.invoke(app, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "owed mail(s) queued" in result.output  # other tests' tenants' too
+    assert owed_count(engine, merchant) == 0
+    assert len(mails(merchant)) == 3
