@@ -4,10 +4,11 @@ On PostgreSQL rows go through ``COPY ... FROM STDIN`` on the connection's own tr
 same table, constraints and triggers as an ``INSERT``, a fraction of the cost per row. Every
 value is bound first exactly as SQLAlchemy would bind it for an ``INSERT`` (the column types'
 bind processors: instants in UTC, exact decimals; JSON documents as their text, see
-:mod:`turnus.store.json_text`), and a failure is raised as
-the SQLAlchemy exception an ``INSERT`` would raise (``IntegrityError`` for a duplicate key).
-On SQLite the same bound values go to the driver's executemany directly (SQLAlchemy's
-per-row parameter handling costs more than SQLite's insert itself).
+:mod:`turnus.store.json_text`), and a failure is raised as the SQLAlchemy exception an
+``INSERT`` would raise (``IntegrityError`` for a duplicate key). The COPY data is made column
+by column (:mod:`turnus.store.copy_text`). On SQLite the same bound values go to the driver's
+executemany directly (SQLAlchemy's per-row parameter handling costs more than SQLite's insert
+itself).
 
 Rows of one call share many values (the instant of a run, the seller's document, a billing
 date): each distinct object is bound once per column and call."""
@@ -15,7 +16,7 @@ date): each distinct object is bound once per column and call."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
@@ -25,7 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import CompileError, DBAPIError
 from sqlalchemy.types import TypeEngine
 
-from turnus.store import json_text
+from turnus.store import copy_text, json_text
 
 _Processor = Callable[[Any], Any]
 # per (dialect, table, columns): the columns, and each column's bind processor by position
@@ -109,10 +110,10 @@ def _bound(
     table: Table,
     rows: Sequence[Mapping[str, Any]],
     constants: Mapping[str, Any],
-) -> tuple[tuple[str, ...], Iterator[tuple[Any, ...]]]:
+) -> tuple[tuple[str, ...], list[Sequence[Any]]]:
     """The column names (the constants' first, then the first row's, each in table order) and
-    each row's values as bound for them. Bound column by column: a tight loop per column costs
-    a fraction of visiting every processed value of every row in turn."""
+    the values of each column, as bound for it, row by row. Bound column by column: a tight
+    loop per column costs a fraction of visiting every processed value of every row in turn."""
     fixed_names, fixed_steps = _binder(dialect, table, _columns(table, list(constants)))
     own = _columns(table, [name for name in rows[0] if name not in constants])
     own_names, steps = _binder(dialect, table, own)
@@ -130,7 +131,7 @@ def _bound(
     offset = len(fixed)
     for index, process in steps:
         columns[offset + index] = _processed(process, columns[offset + index])
-    return fixed_names + own_names, zip(*columns, strict=True)
+    return fixed_names + own_names, columns
 
 
 def _processed(process: _Processor, values: Sequence[Any]) -> list[Any]:
@@ -161,7 +162,7 @@ def _executemany(
     marks = ", ".join("?" for _ in names)  # SQLite's paramstyle (qmark)
     # identifiers from the table's metadata, quoted by the dialect; values are bound
     statement = f"INSERT INTO {preparer.format_table(table)} ({columns}) VALUES ({marks})"  # noqa: S608
-    connection.exec_driver_sql(statement, list(values))
+    connection.exec_driver_sql(statement, list(zip(*values, strict=True)))
 
 
 def _copy(
@@ -175,14 +176,18 @@ def _copy(
     dialect = connection.dialect
     driver = connection.connection.driver_connection
     assert driver is not None
-    names, values = _bound(dialect, table, rows, constants)
+    names, columns = _bound(dialect, table, rows, constants)
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
     )
+    data = copy_text.encoded(columns)
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in values:
-                copy.write_row(row)
+            if data is not None:
+                copy.write(data)
+            else:  # a type without a text form of ours: psycopg's dumpers, row by row
+                for row in zip(*columns, strict=True):
+                    copy.write_row(row)
     except Error as exc:
         raise DBAPIError.instance(
             statement.as_string(driver), None, exc, Error, dialect=dialect
@@ -207,8 +212,11 @@ def update_rows(
         return 0
     criteria = [table.c[name] == value for name, value in constants.items()]
     if connection.dialect.name == "postgresql":
-        bound, values = _bound(connection.dialect, table, rows, {})
-        document = json.dumps([dict(zip(bound, row, strict=True)) for row in values], default=str)
+        bound, columns = _bound(connection.dialect, table, rows, {})
+        document = json.dumps(
+            [dict(zip(bound, row, strict=True)) for row in zip(*columns, strict=True)],
+            default=str,
+        )
         given = (
             func.json_to_recordset(cast(bindparam("rows", document, type_=Text), JSON))
             .table_valued(*(column(name, Text) for name in bound))
