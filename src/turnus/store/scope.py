@@ -9,6 +9,7 @@ exist.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import (
@@ -154,7 +155,8 @@ class TenantScope:
     def rows(self, statement: Select[Any]) -> list[dict[str, Any]]:
         result = self.connection.execute(statement)
         keys = tuple(result.keys())
-        return [dict(zip(keys, row, strict=True)) for row in result.all()]
+        # each row a dict, made in C: a billing run reads hundreds of thousands
+        return list(map(dict, map(zip, repeat(keys), result.all())))
 
     def first(self, statement: Select[Any]) -> dict[str, Any] | None:
         row = self.connection.execute(statement.limit(1)).mappings().first()
