@@ -142,23 +142,31 @@ def test_queueing_at_once_in_two_threads_makes_each_message_once(
     assert sorted(m["related_id"] for m in mails(merchant)) == sorted(i["id"] for i in invoices)
 
 
-def test_a_queue_that_fails_leaves_the_mails_owed(
+def test_a_tenant_whose_mails_cannot_be_queued_keeps_them_owed_and_the_others_go_on(
     merchant: Merchant,
+    other_merchant: Merchant,
     engine: Engine,
     wall_clock: FixedWallClock,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     bill_in_batches(merchant, engine, wall_clock, customers=2)
+    bill_in_batches(other_merchant, engine, wall_clock)
+    both = [merchant.tenant_id, other_merchant.tenant_id]
+    issued = owed.hooks.invoices_issued
 
-    def broken(*_: Any) -> int:
-        raise RuntimeError("the outbox is gone")
+    def broken_for_merchant(ctx: Any, *args: Any) -> int:
+        if ctx.tenant_id == merchant.tenant_id:
+            raise RuntimeError("the outbox is gone")
+        return issued(ctx, *args)
 
-    monkeypatch.setattr(owed.hooks, "invoices_issued", broken)
-    with pytest.raises(RuntimeError, match="the outbox is gone"):
-        owed.queue_all(engine, wall_clock, tenant_ids=[merchant.tenant_id])
-    assert owed_count(engine, merchant) == 2
+    monkeypatch.setattr(owed.hooks, "invoices_issued", broken_for_merchant)
+    assert owed.queue_all(engine, wall_clock, tenant_ids=both) == 1
+    assert "owed mails of tenant" in caplog.text and "the outbox is gone" in caplog.text
+    assert owed_count(engine, merchant) == 2 and mails(merchant) == []
+    assert owed_count(engine, other_merchant) == 0 and len(mails(other_merchant)) == 1
     monkeypatch.undo()
-    assert owed.queue_all(engine, wall_clock, tenant_ids=[merchant.tenant_id]) == 2
+    assert owed.queue_all(engine, wall_clock, tenant_ids=both) == 2
     assert len(mails(merchant)) == 2
 
 

@@ -15,6 +15,7 @@ between does not change the mail. The greeting and the sender are taken when it 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ from turnus.store.scope import one_of
 
 MAILER = Actor("system", "mailer")
 QUEUE_BATCH = 1000  # owed mails queued per transaction
+log = logging.getLogger("turnus.mail")
 
 # What the mail of an issued document shows (``templates.stored_invoice_mail``) and whom it goes to
 _DOCUMENT_COLUMNS = (
@@ -66,7 +68,7 @@ def _as_issued(row: dict[str, Any]) -> dict[str, Any]:
 
 def queue(ctx: TenantContext, limit: int = QUEUE_BATCH) -> int:
     """Turn up to ``limit`` of the tenant's owed mails, oldest documents first, into outbox
-    messages in the caller's transaction, and delete them; how many were owed. A document
+    messages in the caller's transaction, and delete them; how many were taken. A document
     whose customer has no mail address owes nothing more (``hooks.invoices_issued`` skips
     it)."""
     c = owed_mails.c
@@ -118,16 +120,24 @@ def queue_all(
     batch: int = QUEUE_BATCH,
 ) -> int:
     """Queue every owed mail of every tenant (or of ``tenant_ids``), ``batch`` per
-    transaction; how many were owed."""
+    transaction; how many were taken (see ``queue``). A tenant whose mails cannot be queued
+    is logged and left for the next pass (its failed transaction changed nothing); the others
+    go on."""
     done = 0
     for tenant_id in tenants_owing(engine, tenant_ids):
-        while True:
-            with UnitOfWork(engine) as uow:
-                ctx = TenantContext(
-                    uow=uow, tenant_id=tenant_id, actor=MAILER, wall_clock=wall_clock
-                )
-                queued = queue(ctx, batch)
-            done += queued
-            if queued < batch:
-                break
+        try:
+            done += _queue_tenant(engine, wall_clock, tenant_id, batch)
+        except Exception:
+            log.exception("owed mails of tenant %s could not be queued", tenant_id)
     return done
+
+
+def _queue_tenant(engine: Engine, wall_clock: WallClock, tenant_id: str, batch: int) -> int:
+    done = 0
+    while True:
+        with UnitOfWork(engine) as uow:
+            ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=MAILER, wall_clock=wall_clock)
+            queued = queue(ctx, batch)
+        done += queued
+        if queued < batch:
+            return done
