@@ -24,6 +24,7 @@ from turnus.services.billing import run
 from turnus.services.wall_clock import FixedWallClock
 from turnus.store.billing_tables import invoice_items, invoices
 from turnus.store.contract_tables import billing_schedule, contracts
+from turnus.store.document_tables import owed_mails
 from turnus.store.integrity import dangling_references
 from turnus.store.scope import TenantScope
 from turnus.store.tables import tenants
@@ -87,6 +88,17 @@ def _check_complete(engine: Engine, tenant_id: str, contract_ids: list[str]) -> 
     # every contract exactly once: its setup fee and its first month
     assert per_contract == Counter({cid: 2 for cid in contract_ids})
     assert numbers == [f"RE-2026-{n:06d}" for n in range(1, CONTRACTS + 1)]
+    # and every invoice owes its mail exactly once (a crashed batch's owed mails went with it)
+    with engine.connect() as connection:
+        owed = Counter(
+            connection.execute(
+                select(owed_mails.c.document_id).where(owed_mails.c.tenant_id == tenant_id)
+            ).scalars()
+        )
+        issued = connection.execute(
+            select(invoices.c.id).where(invoices.c.tenant_id == tenant_id)
+        ).scalars()
+        assert owed == Counter(issued)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
