@@ -308,10 +308,12 @@ def new_items(
     grace_days: int,
     settled: Settlement | None = None,
     shared: dict[int, str] | None = None,
+    current: str | None = None,
 ) -> ContractRun:
     """Bill the contract up to ``until`` in memory. With ``settled``, a settlement that holds
     (``settlement.usable``), only the periods after it are computed, and ``billed`` holds what
-    was billed for them. ``shared``: see ``settlement.fingerprint``."""
+    was billed for them. ``shared``: see ``settlement.fingerprint``; ``current``: the
+    contract's fingerprint, if the caller has made it (else it is made when needed)."""
     since = settled.before if settled is not None else None
     usage = _NO_USAGE
     if contract.components:
@@ -328,9 +330,7 @@ def new_items(
     found = None if withdrawn else settle(expected, usage.in_grace, previous=settled)
     settlement = None
     if found is not None:
-        if settled is not None:
-            current = settled.fingerprint
-        else:
+        if current is None:
             current = _fingerprint(contract, grace_days, shared)
         settlement = Settlement(found[0], current, found[1])
     return ContractRun(items, expected.next_due, settlement)
@@ -353,29 +353,33 @@ class _Context:
 def _bill_contracts(
     ctx: TenantContext,
     shared: _Context,
-    rows: Sequence[dict[str, Any]],
     contracts: Sequence[ContractBilling],
+    stored: Sequence[Settlement | None],
     until: date,
 ) -> list[ContractRun]:
-    """Each contract billed up to ``until``: after its settled periods where its settlement
-    holds, else from its start."""
+    """Each contract billed up to ``until``: after its settled periods where its ``stored``
+    settlement holds, else from its start."""
     grace_days = shared.settings.usage_grace_days
     texts: dict[int, str] = {}  # of the catalog's entries, while the batch's contracts live
+    # a contract with a stored settlement: its fingerprint, made once, and the settlement if
+    # it holds
+    current: list[str | None] = []
     settled: list[Settlement | None] = []
-    for row, contract in zip(rows, contracts, strict=True):
-        stored = settlements.stored(row)
-        if stored is not None:
-            stored = usable(stored, until, _fingerprint(contract, grace_days, texts))
-        settled.append(stored)
+    for contract, previous in zip(contracts, stored, strict=True):
+        made = None if previous is None else _fingerprint(contract, grace_days, texts)
+        current.append(made)
+        settled.append(None if made is None else usable(previous, until, made))
     since = {
         contract.contract_id: s.before
         for contract, s in zip(contracts, settled, strict=True)
         if s is not None
     }
-    billed = billed_for(ctx, [row["id"] for row in rows], shared.decoder, since)
+    billed = billed_for(ctx, [c.contract_id for c in contracts], shared.decoder, since)
     return [
-        new_items(ctx, contract, until, billed.get(contract.contract_id, []), grace_days, s, texts)
-        for contract, s in zip(contracts, settled, strict=True)
+        new_items(
+            ctx, contract, until, billed.get(contract.contract_id, []), grace_days, s, texts, made
+        )
+        for contract, s, made in zip(contracts, settled, current, strict=True)
     ]
 
 
@@ -413,15 +417,16 @@ def compute_batch(
         return computed
     settings = shared.settings
     batch = load_batch(ctx, shared.catalog, rows, shared.decoder)
-    billed = _bill_contracts(ctx, shared, rows, batch.contracts, until)
+    stored = [settlements.stored(row) for row in rows]
+    billed = _bill_contracts(ctx, shared, batch.contracts, stored, until)
     seller = seller_of(shared.tenant, settings)
     now = ctx.now()
     pending: dict[tuple[str, str], list[tuple[str, NewItem]]] = defaultdict(list)
     next_dates: dict[date | None, list[str]] = defaultdict(list)
-    for row, contract, result in zip(rows, batch.contracts, billed, strict=True):
+    for row, contract, result, previous in zip(rows, batch.contracts, billed, stored, strict=True):
         for item in result.items:
             pending[(contract.customer_id, contract.currency)].append((contract.contract_id, item))
-        if result.settlement != settlements.stored(row):
+        if result.settlement != previous:
             computed.settled[contract.contract_id] = (result.next_due, result.settlement)
         elif result.next_due != row["next_billing_date"]:
             next_dates[result.next_due].append(contract.contract_id)
