@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from turnus.api.app import create_app
-from turnus.config import Settings, load_settings
+from turnus.config import Settings, get_settings, load_settings
 from turnus.documents.storage import FilesystemStore
 from turnus.domain.clock import TenantMode
 from turnus.domain.tenant import TenantProfile
@@ -203,3 +203,12 @@ def assert_problem(response, status: int, pointer: str | None = None) -> dict:  
     if pointer is not None:
         assert pointer in [e["pointer"] for e in body["errors"]], body
     return body
+
+
+@pytest.fixture
+def cli_database(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[None]:
+    """The CLI's commands use the test database (their settings are read afresh)."""
+    monkeypatch.setenv("TURNUS_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

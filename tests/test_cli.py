@@ -6,7 +6,6 @@ import pytest
 from typer.testing import CliRunner
 
 from turnus.cli import app
-from turnus.config import get_settings
 
 runner = CliRunner()
 TENANT = [
@@ -26,11 +25,8 @@ TENANT = [
 
 
 @pytest.fixture(autouse=True)
-def _database(monkeypatch: pytest.MonkeyPatch, database_url: str, engine) -> None:
-    monkeypatch.setenv("TURNUS_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+def _database(cli_database: None, engine) -> None:  # type: ignore[no-untyped-def]
+    """Every command here runs on the (migrated) test database."""
 
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ them as outbox messages, once each, showing the invoice as issued; ``turnus work
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -198,16 +197,13 @@ def test_sending_queues_the_owed_mails_first(
 
 
 @pytest.fixture
-def cli_database(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[None]:
-    monkeypatch.setenv("TURNUS_DATABASE_URL", database_url)
+def without_smtp(cli_database: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TURNUS_SMTP_HOST", raising=False)
-    get_settings.cache_clear()
-    yield
     get_settings.cache_clear()
 
 
 def test_mail_queue_and_the_worker_queue_without_an_smtp_server(
-    cli_database: None,
+    without_smtp: None,
     merchant: Merchant,
     engine: Engine,
     wall_clock: FixedWallClock,

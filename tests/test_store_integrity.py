@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from tests.conftest import Merchant
 from tests.test_contracts_api import catalog, signup
 from turnus.cli import app
-from turnus.config import get_settings
 from turnus.services.billing import run
 from turnus.services.wall_clock import FixedWallClock
 from turnus.store.billing_tables import invoice_items, invoices
@@ -83,14 +82,6 @@ def test_rows_that_point_nowhere_are_found_with_examples(engine: Engine, planted
         "invoice_items.invoice_id -> invoices.id": (1, ((planted, "ili_orphan"),)),
         "owed_mails.document_id -> invoices.id": (1, ((planted, "inv_gone"),)),
     }
-
-
-@pytest.fixture
-def cli_database(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[None]:
-    monkeypatch.setenv("TURNUS_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_db_check_reports_dangling_rows_and_fails(cli_database: None, planted: str) -> None:
