@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from turnus.domain.billing import ledger
 from turnus.domain.billing.document import Totals, billed_amount, totals
@@ -22,6 +22,7 @@ from turnus.domain.customer import CustomerKind, name_of
 from turnus.domain.errors import Conflict
 from turnus.domain.tax.rules import Buyer, LineTax, Seller, TaxTreatment, home_rate, line_tax
 from turnus.domain.tax.totals import TaxGroup
+from turnus.services.billing.shared_docs import SharedDict, SharedList
 from turnus.services.serialize import jsonable
 from turnus.store.ids import new_id, new_ids
 
@@ -85,12 +86,14 @@ def item_row(
         "tax_rate": taxed.rate,
         "service_from": item.service_from,
         "service_until": item.service_until,
-        "data": {
-            "correction": item.correction,
-            "catalog_amount": item.amount,
-            "tax_country": taxed.country,
-        },
+        "data": _item_data(item.correction, item.amount, taxed.country),
     }
+
+
+@lru_cache(maxsize=4096)
+def _item_data(correction: bool, catalog_amount: int, tax_country: str) -> SharedDict:
+    """An item's ``data`` document, one object for equal values (``shared_docs``)."""
+    return SharedDict(correction=correction, catalog_amount=catalog_amount, tax_country=tax_country)
 
 
 def line_tax_of(item: dict[str, Any]) -> LineTax:
@@ -101,14 +104,30 @@ def line_tax_of(item: dict[str, Any]) -> LineTax:
     )
 
 
+class _Documented(NamedTuple):
+    """Totals with the invoice's tax breakdown and notes as documents (``shared_docs``)."""
+
+    totals: Totals
+    breakdown: SharedList
+    notes: SharedList
+
+
+def _documented(result: Totals) -> _Documented:
+    breakdown = SharedList(SharedDict(_group_doc(g)) for g in result.groups)
+    return _Documented(result, breakdown, SharedList(result.notes))
+
+
 _TOTALS_CACHE_SIZE = 4096
-_totals_cache: dict[tuple[Any, ...], Totals] = {}
+_totals_cache: dict[tuple[Any, ...], _Documented] = {}
 
 
-def _totals_of(items: Sequence[dict[str, Any]], prices_include_tax: bool, locale: str) -> Totals:
+def _totals_of(
+    items: Sequence[dict[str, Any]], prices_include_tax: bool, locale: str
+) -> _Documented:
     """``totals`` of the items, remembered by what it reads of them (in order: the notes follow
-    the order of the lines). Items with other than plain int amounts are not remembered, so
-    they fail (or not) exactly as before."""
+    the order of the lines), so that equal invoices share their breakdown and notes. Items with
+    other than plain int amounts are not remembered, so they fail (or not) exactly as
+    before."""
     key: tuple[Any, ...] | None = (prices_include_tax, locale)
     parts: list[Any] = []
     for i in items:
@@ -122,7 +141,9 @@ def _totals_of(items: Sequence[dict[str, Any]], prices_include_tax: bool, locale
         found = _totals_cache.get(key)
         if found is not None:
             return found
-    result = totals(((line_tax_of(i), i["amount"]) for i in items), prices_include_tax, locale)
+    result = _documented(
+        totals(((line_tax_of(i), i["amount"]) for i in items), prices_include_tax, locale)
+    )
     if key is not None:
         if len(_totals_cache) >= _TOTALS_CACHE_SIZE:
             _totals_cache.clear()
@@ -132,13 +153,14 @@ def _totals_of(items: Sequence[dict[str, Any]], prices_include_tax: bool, locale
 
 def apply_totals(invoice: dict[str, Any], items: Sequence[dict[str, Any]], locale: str) -> None:
     """Fill the invoice's totals, tax breakdown and notes from its items."""
-    result = _totals_of(items, invoice["prices_include_tax"], locale)
+    documented = _totals_of(items, invoice["prices_include_tax"], locale)
+    result = documented.totals
     invoice["net_total"] = result.net
     invoice["tax_total"] = result.tax
     invoice["gross_total"] = result.gross
     invoice["amount_due"] = max(result.gross - invoice["credit_applied"], 0)
-    invoice["tax_breakdown"] = [_group_doc(g) for g in result.groups]
-    invoice["notes"] = list(result.notes)
+    invoice["tax_breakdown"] = documented.breakdown
+    invoice["notes"] = documented.notes
     froms = [i["service_from"] for i in items if i["service_from"] is not None]
     untils = [i["service_until"] or i["service_from"] for i in items if i["service_from"]]
     invoice["service_from"] = min(froms) if froms else None
@@ -249,7 +271,8 @@ def buyer_doc(customer: dict[str, Any]) -> dict[str, Any]:
     return {
         "customer_id": jsonable(customer["id"]),
         "name": name,
-        "address": jsonable(customer["billing_address"]),
+        # a JSON column's document (flat, JSON-safe as read): copied, not converted
+        "address": dict(customer["billing_address"]),
         "vat_id": jsonable(customer["vat_id"]),
         "email": jsonable(customer["email"]),
         "tax_status": jsonable(customer["tax_status"]),

@@ -138,13 +138,17 @@ def _reverse_remaining_tax(
     for document in ctx.scope.rows(earlier):
         for group in document["tax_breakdown"]:
             left[(group["treatment"], group["country"], group["rate"])] += group["tax"]
-    for group in note["tax_breakdown"]:
+    breakdown = []  # new documents: the note's totals may share theirs (``shared_docs``)
+    for shared in note["tax_breakdown"]:
+        group = dict(shared)
         tax = -left[(group["treatment"], group["country"], group["rate"])]
         if note["prices_include_tax"]:
             group["net"] = group["gross"] - tax
         else:
             group["gross"] = group["net"] + tax
         group["tax"] = tax
+        breakdown.append(group)
+    note["tax_breakdown"] = breakdown
     note["net_total"] = sum(g["net"] for g in note["tax_breakdown"])
     note["tax_total"] = sum(g["tax"] for g in note["tax_breakdown"])
     note["gross_total"] = sum(g["gross"] for g in note["tax_breakdown"])
