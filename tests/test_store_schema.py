@@ -50,6 +50,16 @@ def test_merchant_tables_are_keyed_by_tenant_first(table: Table) -> None:
             assert columns.values()[0].name == "tenant_id", constraint.name
 
 
+def test_ledger_postings_are_indexed_by_day_with_brin_on_postgresql(engine: Engine) -> None:
+    indexes = {i["name"]: i for i in inspect(engine).get_indexes("ledger_entries")}
+    by_day = indexes["ix_ledger_entries_tenant_id_posted_on"]
+    assert by_day["column_names"] == ["tenant_id", "posted_on"]
+    assert set(indexes) == {"ix_ledger_entries_tenant_id_posted_on"}  # the key aside
+    if engine.dialect.name == "postgresql":
+        assert by_day["dialect_options"]["postgresql_using"] == "brin"
+        assert by_day["dialect_options"]["postgresql_with"] == {"autosummarize": "on"}
+
+
 def test_scope_refuses_global_tables(engine: Engine) -> None:
     with engine.connect() as connection:
         scope = TenantScope(connection, "ten_x")
