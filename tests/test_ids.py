@@ -60,3 +60,13 @@ def test_many_ids_at_once_are_the_same_kind_of_ids_in_creation_order() -> None:
         # 10,000 ids need at least three milliseconds' counters (each starts below 2048)
         assert before <= parsed.int >> 80 <= after + 10
     assert new_ids("led", 0) == []
+
+
+def test_every_one_of_the_62_random_bits_varies() -> None:
+    randoms = [_uuid_of(v).int & ((1 << 62) - 1) for v in new_ids("led", 5000)]
+    some_set = some_clear = 0
+    for value in randoms:
+        some_set |= value
+        some_clear |= ~value
+    assert some_set == (1 << 62) - 1
+    assert some_clear & ((1 << 62) - 1) == (1 << 62) - 1

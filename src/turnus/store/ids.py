@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import struct
 import threading
 import time
 
@@ -25,11 +24,9 @@ _ID_PATTERN = re.compile(r"^[a-z]{2,5}_[0-9a-hjkmnp-tv-z]{26}$")
 _PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]  # 10 bits -> two characters
 
 _VERSION = 7 << 12  # in the 16 bits of version and rand_a
-_VARIANT = 0b10 << 62  # in the 64 bits of variant and rand_b
-_RAND_B = (1 << 62) - 1
 _COUNTER_LIMIT = 1 << 12
 
-_POOL_SIZE = 8 * 1024  # random bytes drawn at once, 8 per id
+_POOL_SIZE = 8 * 1024  # random bytes drawn at once, 13 per id
 
 _lock = threading.Lock()
 _last_ms = 0
@@ -56,20 +53,15 @@ def _base32(value: int) -> str:
     return "".join(reversed(chars))
 
 
-def _tail(high: int, low: int) -> str:
-    """The last 16 characters: 80 bits, ``high`` (16 bits: version and counter) then ``low``
-    (64 bits: variant and random)."""
-    pairs = _PAIRS
-    return (
-        pairs[high >> 6]
-        + pairs[((high & 63) << 4) | (low >> 60)]
-        + pairs[(low >> 50) & 1023]
-        + pairs[(low >> 40) & 1023]
-        + pairs[(low >> 30) & 1023]
-        + pairs[(low >> 20) & 1023]
-        + pairs[(low >> 10) & 1023]
-        + pairs[low & 1023]
-    )
+# A random byte's low five bits as a base32 character (256 is a multiple of 32: uniform).
+_RANDOM_CHARS = bytes(ord(_ALPHABET[byte & 31]) for byte in range(256))
+_VARIANT_BITS = 0b1000  # the variant (10) and two random bits, below the counter's last six
+
+
+def _random_text(randoms: bytes, count: int) -> tuple[str, bytes]:
+    """The last 12 characters of ``count`` ids (60 random bits each) and a byte each for the
+    two random bits beside the variant, from ``13 * count`` random bytes."""
+    return randoms[: 12 * count].translate(_RANDOM_CHARS).decode("ascii"), randoms[12 * count :]
 
 
 def _random(size: int) -> bytes:
@@ -93,13 +85,18 @@ def _new_millisecond(ms: int) -> None:
 
 def new_ids(prefix: str, count: int) -> list[str]:
     """``count`` new ids in creation order. The lock, the clock and the random pool are visited
-    once for all of them: a billing run makes several ids per contract."""
+    once for all of them: a billing run makes several ids per contract.
+
+    After the ten characters of the millisecond, an id's 80 bits are 16 characters: the
+    version and the counter (16 bits), the variant (2 bits) and 62 random bits. The first
+    four characters hold the version, the counter, the variant and two random bits; the last
+    twelve are random, each a random byte's low five bits (``_RANDOM_CHARS``)."""
     global _counter
     if count <= 0:
         return []
     runs: list[tuple[str, int, int]] = []  # per millisecond: head, first counter, how many
     with _lock:
-        randoms = _random(8 * count)
+        randoms = _random(13 * count)
         now = time.time_ns() // 1_000_000
         if now > _last_ms:
             _new_millisecond(now)
@@ -111,12 +108,20 @@ def new_ids(prefix: str, count: int) -> list[str]:
             runs.append((_head, _counter + 1, taken))
             _counter += taken
             left -= taken
-    lows = iter(struct.unpack(f">{count}Q", randoms))
-    return [
-        f"{prefix}_{head}{_tail(_VERSION | counter, _VARIANT | (next(lows) & _RAND_B))}"
-        for head, first, taken in runs
-        for counter in range(first, first + taken)
-    ]
+    text, twos = _random_text(randoms, count)
+    pairs = _PAIRS
+    result = []
+    index = 0
+    for head, first, taken in runs:
+        for high in range(_VERSION + first, _VERSION + first + taken):  # version | counter
+            start = 12 * index
+            result.append(
+                f"{prefix}_{head}{pairs[high >> 6]}"
+                f"{pairs[((high & 63) << 4) | _VARIANT_BITS | (twos[index] & 3)]}"
+                f"{text[start : start + 12]}"
+            )
+            index += 1
+    return result
 
 
 def new_id(prefix: str) -> str:
