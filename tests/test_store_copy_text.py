@@ -181,3 +181,25 @@ def test_the_text_of_columns() -> None:
     assert copy_text.column([1, "a"]) is None  # mixed types: the driver's dumpers decide
     assert copy_text.encoded([["a", "b"], [1, None]]) == "a\t1\nb\t\\N\n"
     assert copy_text.encoded([[], []]) == ""
+
+
+def test_a_column_of_one_object_has_its_text_once_for_every_row() -> None:
+    """A batch's day, instant or run is one object in every row: its text is made once."""
+    tab = "tab\there"
+    day = date(2026, 3, 2)
+    for value, text in ((tab, "tab\\there"), (None, "\\N"), (day, "2026-03-02"), (7, "7")):
+        assert copy_text.column([value] * 3) == [text] * 3
+    assert copy_text.column([0.5] * 3) is None  # still no text form for a float
+    assert copy_text.one_object([day, day]) and not copy_text.one_object([day, date(2026, 3, 2)])
+    assert not copy_text.one_object([])
+
+
+def test_rows_sharing_one_object_are_stored_as_an_insert_stores_them(
+    engine: Engine, scratch: Table
+) -> None:
+    at = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    note = "shared\\note\n"
+    rows = [{"id": f"s{index}", "note": note, "at": at, "day": None} for index in range(4)]
+    stored = _both_ways(engine, scratch, rows)
+    assert {stored[f"s{index}"]["note"] for index in range(4)} == {note}
+    assert {stored[f"s{index}"]["at"] for index in range(4)} == {at}

@@ -137,6 +137,8 @@ def _bound(
 def _processed(process: _Processor, values: Sequence[Any]) -> list[Any]:
     """``process`` of each value, once per distinct object (``values`` keeps every object
     alive meanwhile, so an id stands for one object)."""
+    if copy_text.one_object(values):  # a batch's day or instant, say: checked in C
+        return [process(values[0])] * len(values)
     memo: dict[int, Any] = {}
     result: list[Any] = []
     append = result.append

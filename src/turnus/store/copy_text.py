@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import repeat
+from operator import is_
 from typing import Any
 
 NULL = "\\N"
@@ -66,9 +68,18 @@ def _instants(values: Sequence[Any]) -> list[str]:
     return [NULL if v is None else text[id(v)] for v in values]
 
 
+def one_object(values: Sequence[Any]) -> bool:
+    """Whether every value is one and the same object (a batch's day, its instant, its run):
+    a scan in C that stops at the first other object."""
+    return bool(values) and all(map(is_, values, repeat(values[0])))
+
+
 def column(values: Sequence[Any]) -> Sequence[str] | None:
     """Each value's field text, or ``None`` if the column holds a type without a text form
     here."""
+    if len(values) > 1 and one_object(values):
+        text = column(values[:1])
+        return None if text is None else list(text) * len(values)
     kinds = set(map(type, values))
     nulls = _NONE in kinds
     kinds.discard(_NONE)
