@@ -194,12 +194,13 @@ ledger_entries = Table(
     metadata,
     Column("tenant_id", String(40), nullable=False),
     Column("id", String(40), nullable=False),
-    # the entries of one financial event share a transaction id and balance to zero
+    # the bookings of one financial event share a transaction id
     Column("transaction_id", String(40), nullable=False),
     Column("posted_on", Date, nullable=False),
-    Column("account", String(60), nullable=False),
-    Column("debit", Integer, nullable=False),
-    Column("credit", Integer, nullable=False),
+    # a booking: ``amount`` (positive, minor units) debited to one account, credited to another
+    Column("debit_account", String(60), nullable=False),
+    Column("credit_account", String(60), nullable=False),
+    Column("amount", Integer, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("customer_id", String(40), nullable=True),
     Column("document_type", String(20), nullable=False),

@@ -1,5 +1,5 @@
 """Building invoice documents in memory: lines with their tax, totals, and finalization
-(number, seller and buyer as printed, due date, credit balance, ledger postings).
+(number, seller and buyer as printed, due date, credit balance, ledger bookings).
 
 Everything here works on plain row dicts so a billing run can build thousands of documents and
 write them with bulk inserts; single-document operations use the same functions."""
@@ -46,7 +46,7 @@ def buyer_of(customer: dict[str, Any]) -> Buyer:
 
 # The tax of a line depends on a handful of values that repeat across a billing run's thousands
 # of lines (seller, buyer situation, category, kind, day): remembered, like invoice totals and
-# ledger postings of equal inputs.
+# ledger bookings of equal inputs.
 _line_tax = lru_cache(maxsize=4096)(line_tax)
 _home_rate = lru_cache(maxsize=1024)(home_rate)
 
@@ -297,7 +297,7 @@ class Finalization:
     ) -> None:
         """Number the documents from ``numbers(series, format, issue_date, count)``, in their
         order within each series (the series' locks are taken in the order of first use), and
-        write each number into the memo of the document's ledger postings."""
+        write each number into the memo of the document's ledger bookings."""
         by_series: dict[str, list[dict[str, Any]]] = {}
         for document in self.documents:
             by_series.setdefault(document["document_type"], []).append(document)
@@ -336,7 +336,7 @@ def finalize_in_memory(
     balances: dict[tuple[str, str], int],
 ) -> Finalization:
     """Finalize drafts (totals already applied): decide invoice or credit note, apply or grant
-    credit balance, snapshot seller and buyer, set the due date and build the ledger postings.
+    credit balance, snapshot seller and buyer, set the due date and build the ledger bookings.
     ``balances`` (customer, currency) -> available credit is updated in place. The documents
     get their numbers from the result's ``take_numbers``, which the caller calls last."""
     if not (tenant["vat_id"] or tenant["tax_number"]):
@@ -345,7 +345,7 @@ def finalize_in_memory(
             "add one to the merchant's profile (PATCH /v1/tenant) before invoices are issued."
         )
     entries: list[dict[str, Any]] = []
-    transactions: list[tuple[dict[str, Any], list[ledger.Posting]]] = []
+    transactions: list[tuple[dict[str, Any], list[ledger.Booking]]] = []
     credit_notes = settings.negative_invoices is NegativeInvoices.CREDIT_NOTE
     for invoice in invoices:
         if credit_notes and invoice["gross_total"] < 0 and invoice["document_type"] == "invoice":
@@ -379,15 +379,15 @@ def finalize_in_memory(
         invoice["updated_at"] = now
         if invoice["state"] == "paid":
             invoice["paid_at"] = now
-        transactions.append((invoice, _postings(invoice, applied, to_balance)))
-    # the ids of all the postings at once (one visit of the id source, not one per document)
+        transactions.append((invoice, _bookings(invoice, applied, to_balance)))
+    # the ids of all the bookings at once (one visit of the id source, not one per document)
     transaction_ids = new_ids("ltx", len(transactions))
-    entry_ids = iter(new_ids("led", sum(len(p) for _, p in transactions)))
+    entry_ids = iter(new_ids("led", sum(len(b) for _, b in transactions)))
     rows: list[dict[str, Any]] = []
-    for (invoice, postings), transaction_id in zip(transactions, transaction_ids, strict=True):
+    for (invoice, bookings), transaction_id in zip(transactions, transaction_ids, strict=True):
         rows += ledger_rows(
             invoice,
-            postings,
+            bookings,
             posted_on=issue_date,
             now=now,
             transaction_id=transaction_id,
@@ -398,27 +398,27 @@ def finalize_in_memory(
 
 def ledger_rows(
     document: dict[str, Any],
-    postings: Iterable[ledger.Posting],
+    bookings: Iterable[ledger.Booking],
     *,
     posted_on: date,
     now: Any,
     transaction_id: str | None = None,
     entry_ids: Iterator[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The ``ledger_entries`` rows of one transaction about ``document``; their ids from
-    ``entry_ids`` (of ``new_ids``) if given."""
+    """The ``ledger_entries`` rows of one transaction about ``document``, a booking each; their
+    ids from ``entry_ids`` (of ``new_ids``) if given."""
     transaction = transaction_id or new_id("ltx")
-    postings = list(postings)
+    bookings = list(bookings)
     if entry_ids is None:
-        entry_ids = iter(new_ids("led", len(postings)))
+        entry_ids = iter(new_ids("led", len(bookings)))
     return [
         {
             "id": next(entry_ids),
             "transaction_id": transaction,
             "posted_on": posted_on,
-            "account": posting.account,
-            "debit": posting.debit,
-            "credit": posting.credit,
+            "debit_account": booking.debit,
+            "credit_account": booking.credit,
+            "amount": booking.amount,
             "currency": document["currency"],
             "customer_id": document["customer_id"],
             "document_type": document["document_type"],
@@ -426,28 +426,28 @@ def ledger_rows(
             "memo": document["number"] or "",
             "created_at": now,
         }
-        for posting in postings
+        for booking in bookings
     ]
 
 
-_postings_cache: dict[tuple[Any, ...], list[ledger.Posting]] = {}
+_bookings_cache: dict[tuple[Any, ...], list[ledger.Booking]] = {}
 
 
-def _postings(invoice: dict[str, Any], applied: int, to_balance: int) -> list[ledger.Posting]:
-    """The ledger postings of a finalized document, remembered by its tax breakdown."""
+def _bookings(invoice: dict[str, Any], applied: int, to_balance: int) -> list[ledger.Booking]:
+    """The ledger bookings of a finalized document, remembered by its tax breakdown."""
     breakdown = tuple(
         (g["treatment"], g["country"], g["rate"], g["net"], g["tax"], g["gross"])
         for g in invoice["tax_breakdown"]
     )
     key = (breakdown, applied, to_balance)
-    found = _postings_cache.get(key)
+    found = _bookings_cache.get(key)
     if found is None:
-        found = ledger.document_postings(
+        found = ledger.document_bookings(
             groups_of(invoice), credit_applied=applied, to_credit_balance=to_balance
         )
-        if len(_postings_cache) >= _TOTALS_CACHE_SIZE:
-            _postings_cache.clear()
-        _postings_cache[key] = found
+        if len(_bookings_cache) >= _TOTALS_CACHE_SIZE:
+            _bookings_cache.clear()
+        _bookings_cache[key] = found
     return found
 
 

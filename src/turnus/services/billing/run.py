@@ -2,7 +2,7 @@
 
 Per batch: load the contracts' engine inputs and what was billed (a few ``IN`` queries),
 compute in memory, then write the invoices, their items, credit balance entries, ledger
-postings and owed mails with bulk inserts, in one transaction. The unique key of invoice items
+bookings and owed mails with bulk inserts, in one transaction. The unique key of invoice items
 makes a repeated or concurrent run, or one resumed after a crash, bill nothing twice: a
 crashed batch rolls back entirely and is recomputed by the next run. All contracts of a
 customer due on the same day share a batch, so they share one invoice per currency
@@ -523,11 +523,11 @@ def write_batch(ctx: TenantContext, shared: _Context, computed: ComputedBatch) -
     for invoice in computed.grown:
         drafts.save_totals(ctx, invoice)
     entries: list[dict[str, Any]] = []
-    postings: list[dict[str, Any]] = []
+    bookings: list[dict[str, Any]] = []
     done = computed.finalized
     if done is not None:
         done.take_numbers(numbering.allocator(ctx), shared.settings)
-        entries, postings = done.balance_entries, done.ledger_rows
+        entries, bookings = done.balance_entries, done.ledger_rows
         if shared.owe_mails:
             owed_mails.owe(ctx, done.documents)
         else:
@@ -535,7 +535,7 @@ def write_batch(ctx: TenantContext, shared: _Context, computed: ComputedBatch) -
     ctx.scope.insert_many(invoices, computed.new_invoices)
     ctx.scope.insert_many(invoice_items, computed.new_rows)
     ctx.scope.insert_many(credit_balance_entries, entries)
-    ctx.scope.insert_many(ledger_entries, postings)
+    ctx.scope.insert_many(ledger_entries, bookings)
     return computed.summary
 
 

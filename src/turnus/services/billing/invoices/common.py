@@ -116,17 +116,15 @@ def _reason(reason: str | None) -> str:
 def _ledger_rows(
     ctx: TenantContext,
     document: dict[str, Any],
-    postings: Iterable[ledger.Posting],
+    bookings: Iterable[ledger.Booking],
     *,
     transaction_id: str | None = None,
     posted_on: date | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows of one ledger transaction about ``document`` (postings checked to balance)."""
-    collected = list(postings)
-    ledger.check_balanced(collected)
+    """Rows of one ledger transaction about ``document``, a booking each."""
     return ledger_rows(
         document,
-        collected,
+        bookings,
         posted_on=posted_on or ctx.today(),
         now=ctx.now(),
         transaction_id=transaction_id,

@@ -239,7 +239,7 @@ def credit(
         _reverse_remaining_tax(ctx, note, original)
     if note["gross_total"] >= 0:
         raise Conflict(f"The credit note for {_label(original)} would credit nothing.")
-    postings = _issue(ctx, note, rows, customer, finalizing)
+    bookings = _issue(ctx, note, rows, customer, finalizing)
     amount = -note["gross_total"]
     reduced = min(amount, original["amount_due"]) if original["state"] == "open" else 0
     to_balance = amount - reduced
@@ -251,17 +251,17 @@ def credit(
             original["paid_at"] = ctx.now()
     if to_balance:
         entries.append(balance_entry(note, to_balance, f"credit note {note['number']}", ctx.now()))
-        postings += _ledger_rows(
+        bookings += _ledger_rows(
             ctx,
             note,
-            ledger.document_postings((), to_credit_balance=to_balance),
-            transaction_id=postings[0]["transaction_id"] if postings else None,
+            ledger.document_bookings((), to_credit_balance=to_balance),
+            transaction_id=bookings[0]["transaction_id"] if bookings else None,
         )
     original["updated_at"] = ctx.now()
     ctx.scope.insert(invoices, note)
     ctx.scope.insert_many(invoice_items, rows)
     ctx.scope.insert_many(credit_balance_entries, entries)
-    ctx.scope.insert_many(ledger_entries, postings)
+    ctx.scope.insert_many(ledger_entries, bookings)
     _save(ctx, original)
     _record(ctx, note, "created")
     _record(
@@ -316,7 +316,7 @@ def void(
         for item in items
     ]
     apply_totals(cancellation, rows, customer["locale"])
-    postings = _issue(ctx, cancellation, rows, customer, finalizing)
+    bookings = _issue(ctx, cancellation, rows, customer, finalizing)
     entries = []
     returned = original["credit_applied"]
     if returned:
@@ -325,18 +325,18 @@ def void(
                 cancellation, returned, f"returned from voided {_label(original)}", ctx.now()
             )
         )
-        postings += _ledger_rows(
+        bookings += _ledger_rows(
             ctx,
             cancellation,
-            ledger.document_postings((), to_credit_balance=returned),
-            transaction_id=postings[0]["transaction_id"] if postings else None,
+            ledger.document_bookings((), to_credit_balance=returned),
+            transaction_id=bookings[0]["transaction_id"] if bookings else None,
         )
     now = ctx.now()
     original.update(state="void", voided_at=now, updated_at=now, amount_due=0)
     ctx.scope.insert(invoices, cancellation)
     ctx.scope.insert_many(invoice_items, rows)
     ctx.scope.insert_many(credit_balance_entries, entries)
-    ctx.scope.insert_many(ledger_entries, postings)
+    ctx.scope.insert_many(ledger_entries, bookings)
     _save(ctx, original)
     _record(ctx, cancellation, "created")
     _record(ctx, original, "voided", before, cancellation_id=cancellation["id"])

@@ -49,14 +49,11 @@ def mark_paid(
         if document["document_type"] == "invoice"
         else (document["gross_total"] if document["gross_total"] < 0 else 0)
     )
-    if paid:
-        postings = [
-            ledger.Posting(BANK, max(paid, 0), max(-paid, 0)),
-            ledger.Posting(ledger.RECEIVABLES, max(-paid, 0), max(paid, 0)),
-        ]
+    received = ledger.booking(BANK, ledger.RECEIVABLES, paid)  # a refund the other way
+    if received is not None:
         posted_on = when.astimezone(ZoneInfo(ctx.clock.timezone)).date()
         ctx.scope.insert_many(
-            ledger_entries, _ledger_rows(ctx, document, postings, posted_on=posted_on)
+            ledger_entries, _ledger_rows(ctx, document, [received], posted_on=posted_on)
         )
     document.update(state="paid", paid_at=when, updated_at=now, amount_due=0)
     _save(ctx, document)
@@ -78,12 +75,9 @@ def mark_uncollectible(ctx: TenantContext, invoice_id: str) -> dict[str, Any]:
         )
     before = _summary(document)
     written_off = document["amount_due"]
-    if written_off:
-        postings = [
-            ledger.Posting(BAD_DEBT, written_off, 0),
-            ledger.Posting(ledger.RECEIVABLES, 0, written_off),
-        ]
-        ctx.scope.insert_many(ledger_entries, _ledger_rows(ctx, document, postings))
+    lost = ledger.booking(BAD_DEBT, ledger.RECEIVABLES, written_off)
+    if lost is not None:
+        ctx.scope.insert_many(ledger_entries, _ledger_rows(ctx, document, [lost]))
     document.update(state="uncollectible", updated_at=ctx.now())
     _save(ctx, document)
     _record(ctx, document, "uncollectible", before, written_off=written_off)
