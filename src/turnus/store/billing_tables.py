@@ -6,7 +6,7 @@ engine carries its key (contract, kind, ref_id, period_start) and a sequence num
 unique constraint on that key plus ``seq`` makes it impossible to bill the same correction
 twice, whatever crashes or concurrent runs happen.
 
-Invoices and their items have no foreign keys (ledger postings and mails never had): a billing
+Invoices and their items have no foreign keys (ledger bookings and mails never had): a billing
 run writes them by the hundred thousand, and PostgreSQL checks a foreign key row by row, locking
 the referenced row, which cost as much as the rest of writing the row (measured: 1.1 s for
 132,000 items, 0.9 s for 91,000 invoices). Their references are made by one writer in one
@@ -207,12 +207,12 @@ ledger_entries = Table(
     Column("document_id", String(40), nullable=False),
     Column("memo", String(200), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    # postings are read by document, or by day for a period's reports and exports, never by
+    # bookings are read by document, or by day for a period's reports and exports, never by
     # id alone (as items, above)
     PrimaryKeyConstraint("tenant_id", "document_id", "id"),
     # The ledger is a journal, appended day by day: on PostgreSQL a BRIN index finds a period's
-    # postings from the range of days each block range holds, at a fraction of a B-tree's cost
-    # per posting written (a billing run writes hundreds of thousands); ranges are summarized
+    # bookings from the range of days each block range holds, at a fraction of a B-tree's cost
+    # per booking written (a billing run writes hundreds of thousands); ranges are summarized
     # by autovacuum as they fill. SQLite, which has no BRIN, keeps a B-tree.
     Index(
         None,
