@@ -91,9 +91,11 @@ def _check_complete(engine: Engine, tenant_id: str, contract_ids: list[str]) -> 
     # and every invoice owes its mail exactly once (a crashed batch's owed mails went with it)
     with engine.connect() as connection:
         owed = Counter(
-            connection.execute(
-                select(owed_mails.c.document_id).where(owed_mails.c.tenant_id == tenant_id)
+            document_id
+            for listed in connection.execute(
+                select(owed_mails.c.document_ids).where(owed_mails.c.tenant_id == tenant_id)
             ).scalars()
+            for document_id in listed
         )
         issued = connection.execute(
             select(invoices.c.id).where(invoices.c.tenant_id == tenant_id)

@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from tests.conftest import Merchant
@@ -31,8 +31,10 @@ runner = CliRunner()
 
 def owed_count(engine: Engine, merchant: Merchant) -> int:
     with engine.connect() as connection:
-        statement = select(func.count()).where(owed_mails.c.tenant_id == merchant.tenant_id)
-        return int(connection.execute(statement).scalar_one())
+        statement = select(owed_mails.c.document_ids).where(
+            owed_mails.c.tenant_id == merchant.tenant_id
+        )
+        return sum(len(ids) for ids in connection.execute(statement).scalars())
 
 
 def invoices_of(merchant: Merchant) -> list[dict[str, Any]]:

@@ -57,11 +57,13 @@ def planted(merchant: Merchant, engine: Engine, wall_clock: FixedWallClock) -> I
             )
         )
         connection.execute(
-            insert(owed_mails).values(tenant_id=merchant.tenant_id, document_id="inv_gone")
+            insert(owed_mails).values(
+                tenant_id=merchant.tenant_id, id="owe_planted", document_ids=["inv_gone"]
+            )
         )
     yield merchant.tenant_id
     with engine.begin() as connection:
-        connection.execute(delete(owed_mails).where(owed_mails.c.document_id == "inv_gone"))
+        connection.execute(delete(owed_mails).where(owed_mails.c.id == "owe_planted"))
         connection.execute(delete(invoice_items).where(invoice_items.c.id == "ili_orphan"))
         connection.execute(delete(invoices).where(invoices.c.id == "inv_orphan"))
 
@@ -80,7 +82,7 @@ def test_rows_that_point_nowhere_are_found_with_examples(engine: Engine, planted
     assert found == {
         "invoices.customer_id -> customers.id": (1, ((planted, "inv_orphan"),)),
         "invoice_items.invoice_id -> invoices.id": (1, ((planted, "ili_orphan"),)),
-        "owed_mails.document_id -> invoices.id": (1, ((planted, "inv_gone"),)),
+        "owed_mails.document_ids[] -> invoices.id": (1, ((planted, "inv_gone"),)),
     }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Table, and_, exists, func, select
 from turnus.store.billing_tables import invoice_items, invoices
 from turnus.store.customer_tables import customers
 from turnus.store.document_tables import owed_mails
+from turnus.store.scope import one_of
 
 EXAMPLES = 5
 
@@ -32,8 +33,22 @@ class Reference:
 UNENFORCED = (
     Reference(invoices, "customer_id", customers),
     Reference(invoice_items, "invoice_id", invoices),
-    Reference(owed_mails, "document_id", invoices, key="document_id"),
 )
+
+
+@dataclass(frozen=True)
+class ListedReference:
+    """Each id in the JSON array ``table.column`` names a row of ``target`` of the same tenant."""
+
+    table: Table
+    column: str
+    target: Table
+
+    def __str__(self) -> str:
+        return f"{self.table.name}.{self.column}[] -> {self.target.name}.id"
+
+
+LISTED = (ListedReference(owed_mails, "document_ids", invoices),)
 
 
 @dataclass(frozen=True)
@@ -41,7 +56,7 @@ class Dangling:
     """Rows of ``reference.table`` whose referenced row is missing: how many, and the first
     few of them as (tenant id, row id)."""
 
-    reference: Reference
+    reference: Reference | ListedReference
     count: int
     examples: tuple[tuple[str, str], ...]
 
@@ -69,4 +84,33 @@ def dangling_references(connection: Connection) -> list[Dangling]:
             .limit(EXAMPLES)
         )
         found.append(Dangling(reference, total, tuple((r[0], r[1]) for r in rows)))
+    for listed in LISTED:
+        dangling = _dangling_listed(connection, listed)
+        if dangling is not None:
+            found.append(dangling)
     return found
+
+
+def _dangling_listed(connection: Connection, reference: ListedReference) -> Dangling | None:
+    """The ids listed in ``reference.table`` that name no row (examples: tenant and id). The
+    lists are short-lived and few (a billing run's batches whose mails are not queued yet):
+    read whole, their ids looked up per tenant."""
+    source, target = reference.table, reference.target
+    listed: dict[str, set[str]] = {}
+    for tenant_id, ids in connection.execute(
+        select(source.c.tenant_id, source.c[reference.column])
+    ):
+        listed.setdefault(tenant_id, set()).update(ids)
+    missing: list[tuple[str, str]] = []
+    for tenant_id, ids in sorted(listed.items()):
+        present = set(
+            connection.execute(
+                select(target.c.id).where(
+                    target.c.tenant_id == tenant_id, one_of(target.c.id, sorted(ids))
+                )
+            ).scalars()
+        )
+        missing += [(tenant_id, i) for i in sorted(ids - present)]
+    if not missing:
+        return None
+    return Dangling(reference, len(missing), tuple(missing[:EXAMPLES]))

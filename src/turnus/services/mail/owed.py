@@ -2,12 +2,12 @@
 
 A billing run (``turnus.services.billing.run.bill``) issues thousands of invoices per batch.
 Writing each one's outbox message, with its template, in the batch's transaction cost the run
-a tenth of its time; instead the batch writes one narrow ``owed_mails`` row per issued
-document, in the same transaction, so the mail is owed if and only if the document was issued.
-``queue`` turns owed mails into outbox messages, and deletes them, in one transaction: each
-owed mail becomes exactly one message, also with several workers at once (the rows are taken
-with SKIP LOCKED on PostgreSQL; SQLite has one writer at a time). ``turnus worker`` queues
-after every pass, ``turnus mail send`` and ``turnus mail queue`` too.
+a tenth of its time; instead the batch writes one ``owed_mails`` row listing the documents it
+issued, in the same transaction, so a mail is owed if and only if its document was issued.
+``queue`` turns owed mails into outbox messages, and takes them off their row, in one
+transaction: each owed mail becomes exactly one message, also with several workers at once
+(a row is taken with SKIP LOCKED on PostgreSQL; SQLite has one writer at a time).
+``turnus worker`` queues after every pass, ``turnus mail send`` and ``turnus mail queue`` too.
 
 The message shows the document as issued: its number, dates and totals are immutable, and the
 amount it asked for is computed from them (``amount_due_at_issue``), so a payment received in
@@ -29,6 +29,7 @@ from turnus.services.wall_clock import WallClock
 from turnus.store.billing_tables import invoices
 from turnus.store.customer_tables import customers
 from turnus.store.document_tables import owed_mails
+from turnus.store.ids import new_id
 from turnus.store.scope import one_of
 
 MAILER = Actor("system", "mailer")
@@ -54,9 +55,11 @@ _CUSTOMER_COLUMNS = ("id", "kind", "first_name", "last_name", "email", "locale")
 
 def owe(ctx: TenantContext, documents: Sequence[Mapping[str, Any]]) -> int:
     """Record that the issued ``documents`` (those with a number) owe their mail, in the
-    caller's transaction; how many."""
-    rows = [{"document_id": d["id"]} for d in documents if d.get("number")]
-    return ctx.scope.insert_many(owed_mails, rows)
+    caller's transaction: one row listing them; how many."""
+    document_ids = [d["id"] for d in documents if d.get("number")]
+    if document_ids:
+        ctx.scope.insert(owed_mails, {"id": new_id("owe"), "document_ids": document_ids})
+    return len(document_ids)
 
 
 def _as_issued(row: dict[str, Any]) -> dict[str, Any]:
@@ -67,24 +70,27 @@ def _as_issued(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def queue(ctx: TenantContext, limit: int = QUEUE_BATCH) -> int:
-    """Turn up to ``limit`` of the tenant's owed mails, oldest documents first, into outbox
-    messages in the caller's transaction, and delete them; how many were taken. A document
-    whose customer has no mail address owes nothing more (``hooks.invoices_issued`` skips
-    it)."""
+    """Turn up to ``limit`` owed mails of the tenant's oldest row of them into outbox messages
+    in the caller's transaction, and take them off the row (the row goes with its last); how
+    many were taken. A row is taken with SKIP LOCKED: workers at once take different rows. A
+    document whose customer has no mail address owes nothing more (``hooks.invoices_issued``
+    skips it)."""
     c = owed_mails.c
     taken = (
-        ctx.scope.select(owed_mails, c.document_id)
-        .order_by(c.document_id)
-        .limit(limit)
+        ctx.scope.select(owed_mails, c.id, c.document_ids)
+        .order_by(c.id)
+        .limit(1)
         .with_for_update(skip_locked=True)
     )
-    document_ids = list(ctx.uow.connection.execute(taken).scalars())
-    if not document_ids:
+    row = ctx.uow.connection.execute(taken).first()
+    if row is None:
         return 0
+    owed = list(row.document_ids)
+    document_ids, rest = owed[:limit], owed[limit:]
     columns = [invoices.c[name] for name in _DOCUMENT_COLUMNS]
     documents = [
-        _as_issued(row)
-        for row in ctx.scope.rows(
+        _as_issued(found)
+        for found in ctx.scope.rows(
             ctx.scope.select(invoices, *columns)
             .where(one_of(invoices.c.id, document_ids))
             .order_by(invoices.c.id)
@@ -96,10 +102,11 @@ def queue(ctx: TenantContext, limit: int = QUEUE_BATCH) -> int:
             one_of(customers.c.id, customer_ids)
         )
     )
-    hooks.invoices_issued(ctx, documents, {row["id"]: row for row in customer_rows})
-    ctx.uow.connection.execute(
-        ctx.scope.delete_statement(owed_mails).where(one_of(c.document_id, document_ids))
-    )
+    hooks.invoices_issued(ctx, documents, {r["id"]: r for r in customer_rows})
+    if rest:
+        ctx.scope.update(owed_mails, row.id, {"document_ids": rest})
+    else:
+        ctx.uow.connection.execute(ctx.scope.delete_statement(owed_mails).where(c.id == row.id))
     return len(document_ids)
 
 

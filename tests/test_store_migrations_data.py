@@ -1,5 +1,5 @@
-"""Migration 0016 turns ledger postings into bookings and back, keeping every account's balance
-per document and transaction."""
+"""Migrations that move data: 0016 turns ledger postings into bookings and back, keeping every
+account's balance per document and transaction; 0017 lists owed mails per row and back."""
 
 from __future__ import annotations
 
@@ -61,10 +61,14 @@ def _revision(engine: Engine, revision: str, down: bool = False) -> None:
         (command.downgrade if down else command.upgrade)(config, revision)
 
 
-def _rows(engine: Engine) -> list[dict[str, Any]]:
+def _rows_of(engine: Engine, name: str) -> list[dict[str, Any]]:
     with engine.connect() as connection:
-        table = sa.Table("ledger_entries", sa.MetaData(), autoload_with=connection)
+        table = sa.Table(name, sa.MetaData(), autoload_with=connection)
         return [dict(r) for r in connection.execute(sa.select(table)).mappings()]
+
+
+def _rows(engine: Engine) -> list[dict[str, Any]]:
+    return _rows_of(engine, "ledger_entries")
 
 
 def _balances(postings: list[tuple[str, str, str, int, int]]) -> dict[tuple[str, str], int]:
@@ -169,3 +173,28 @@ def test_a_transaction_that_does_not_balance_stops_the_migration() -> None:
     ]
     with pytest.raises(RuntimeError, match="does not balance"):
         list(bookings.pair([("bank", 500, 0), ("receivables", 0, 400)]))
+
+
+def test_owed_mails_are_listed_and_back(scratch: Engine) -> None:
+    _revision(scratch, "0016")
+    owed = [("ten_1", f"inv_{n:04d}") for n in range(1, 1003)] + [("ten_2", "inv_x")]
+    with scratch.begin() as connection:
+        connection.execute(
+            sa.table("owed_mails", sa.column("tenant_id"), sa.column("document_id")).insert(),
+            [{"tenant_id": t, "document_id": d} for t, d in owed],
+        )
+    _revision(scratch, "0017")
+    rows = sorted(_rows_of(scratch, "owed_mails"), key=lambda r: (r["tenant_id"], r["id"]))
+    assert [(r["tenant_id"], len(r["document_ids"])) for r in rows] == [
+        ("ten_1", 1000),
+        ("ten_1", 2),
+        ("ten_2", 1),
+    ]
+    assert rows[0]["document_ids"][0] == "inv_0001" and rows[1]["document_ids"] == [
+        "inv_1001",
+        "inv_1002",
+    ]
+    _revision(scratch, "0016", down=True)
+    assert (
+        sorted((r["tenant_id"], r["document_id"]) for r in _rows_of(scratch, "owed_mails")) == owed
+    )
