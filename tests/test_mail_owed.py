@@ -92,6 +92,30 @@ def test_a_run_owes_the_mails_and_the_queue_makes_each_one_message(
     assert len(mails(merchant)) == 3
 
 
+def test_each_batch_lists_its_mails_and_the_queue_takes_every_list(
+    merchant: Merchant, engine: Engine, wall_clock: FixedWallClock
+) -> None:
+    """Five invoices in batches of two: lists of 2, 2 and 1. Queued 3 at a time, each list
+    gives fewer than 3, and the queue still goes on to the next list."""
+    ids = catalog(merchant)
+    for index in range(5):
+        ids["customer"] = new_customer(merchant, f"Kundin{index}")
+        signup(merchant, ids, "flex")
+    assert run.bill(engine, merchant.tenant_id, wall_clock, batch_size=2).invoices == 5
+    with engine.connect() as connection:
+        listed = connection.execute(
+            select(owed_mails.c.document_ids)
+            .where(owed_mails.c.tenant_id == merchant.tenant_id)
+            .order_by(owed_mails.c.id)
+        ).scalars()
+        assert [len(ids) for ids in listed] == [2, 2, 1]
+    assert owed.queue_all(engine, wall_clock, tenant_ids=[merchant.tenant_id], batch=3) == 5
+    assert owed_count(engine, merchant) == 0
+    assert sorted(m["related_id"] for m in mails(merchant)) == sorted(
+        i["id"] for i in invoices_of(merchant)
+    )
+
+
 def test_the_mail_shows_the_amount_due_at_issue_after_a_payment(
     merchant: Merchant, engine: Engine, wall_clock: FixedWallClock
 ) -> None:

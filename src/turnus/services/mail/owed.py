@@ -146,5 +146,5 @@ def _queue_tenant(engine: Engine, wall_clock: WallClock, tenant_id: str, batch: 
             ctx = TenantContext(uow=uow, tenant_id=tenant_id, actor=MAILER, wall_clock=wall_clock)
             queued = queue(ctx, batch)
         done += queued
-        if queued < batch:
+        if not queued:  # a row's last mails may be fewer than ``batch``: on to the next row
             return done
