@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from tests.conftest import Merchant
@@ -109,8 +109,17 @@ def test_each_batch_lists_its_mails_and_the_queue_takes_every_list(
             .order_by(owed_mails.c.id)
         ).scalars()
         assert [len(ids) for ids in listed] == [2, 2, 1]
+    with engine.begin() as connection:  # an empty list (none is written) is passed over
+        connection.execute(
+            owed_mails.insert().values(
+                tenant_id=merchant.tenant_id, id="owe_00000000000000000000000000", document_ids=[]
+            )
+        )
     assert owed.queue_all(engine, wall_clock, tenant_ids=[merchant.tenant_id], batch=3) == 5
     assert owed_count(engine, merchant) == 0
+    with engine.connect() as connection:
+        left = select(func.count()).where(owed_mails.c.tenant_id == merchant.tenant_id)
+        assert connection.execute(left).scalar_one() == 0
     assert sorted(m["related_id"] for m in mails(merchant)) == sorted(
         i["id"] for i in invoices_of(merchant)
     )

@@ -82,10 +82,14 @@ def queue(ctx: TenantContext, limit: int = QUEUE_BATCH) -> int:
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    row = ctx.uow.connection.execute(taken).first()
-    if row is None:
-        return 0
-    owed = list(row.document_ids)
+    while True:
+        row = ctx.uow.connection.execute(taken).first()
+        if row is None:
+            return 0
+        owed = list(row.document_ids)
+        if owed:
+            break
+        _forget(ctx, row.id)  # an empty list owes nothing
     document_ids, rest = owed[:limit], owed[limit:]
     columns = [invoices.c[name] for name in _DOCUMENT_COLUMNS]
     documents = [
@@ -106,8 +110,14 @@ def queue(ctx: TenantContext, limit: int = QUEUE_BATCH) -> int:
     if rest:
         ctx.scope.update(owed_mails, row.id, {"document_ids": rest})
     else:
-        ctx.uow.connection.execute(ctx.scope.delete_statement(owed_mails).where(c.id == row.id))
+        _forget(ctx, row.id)
     return len(document_ids)
+
+
+def _forget(ctx: TenantContext, list_id: str) -> None:
+    ctx.uow.connection.execute(
+        ctx.scope.delete_statement(owed_mails).where(owed_mails.c.id == list_id)
+    )
 
 
 def tenants_owing(engine: Engine, tenant_ids: Sequence[str] | None = None) -> list[str]:
