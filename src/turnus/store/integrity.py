@@ -18,13 +18,11 @@ EXAMPLES = 5
 
 @dataclass(frozen=True)
 class Reference:
-    """``table.column`` names a row of ``target`` (its ``id``) of the same tenant; ``key``:
-    the column that names a row of ``table`` in the examples."""
+    """``table.column`` names a row of ``target`` (its ``id``) of the same tenant."""
 
     table: Table
     column: str
     target: Table
-    key: str = "id"
 
     def __str__(self) -> str:
         return f"{self.table.name}.{self.column} -> {self.target.name}.id"
@@ -76,7 +74,7 @@ def dangling_references(connection: Connection) -> list[Dangling]:
         total = int(count.scalar_one())
         if not total:
             continue
-        key = source.c[reference.key]
+        key = source.c.id
         rows = connection.execute(
             select(source.c.tenant_id, key)
             .where(missing)
